@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Claiming the devices that ids= names: at load, when ids is written, and as
+ * devices appear (hotplug, rescan). A group is claimed only when every other
+ * endpoint in it is a companion (a function of the same slot as a matched
+ * device) or itself matched, bound or not: at boot a NIC's driver may simply
+ * not have loaded yet, and a group is never taken from under it.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/iommu.h>
+#include <linux/slab.h>
+
+#include "claim.h"
+#include "compat.h"
+#include "config.h"
+#include "devices.h"
+#include "switch.h"
+
+struct group_scan {
+	struct pci_dev **pdevs;
+	unsigned int n, max;
+};
+
+static int scan_member(struct device *dev, void *data)
+{
+	struct group_scan *s = data;
+
+	if (!dev_is_pci(dev))
+		return 0;
+	if (s->n == s->max)
+		return -E2BIG;
+	s->pdevs[s->n++] = pci_dev_get(to_pci_dev(dev));
+	return 0;
+}
+
+static bool companion_of_claimed(struct pci_dev *pdev, struct group_scan *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < s->n; i++)
+		if (s->pdevs[i] != pdev && s->pdevs[i]->bus == pdev->bus &&
+		    PCI_SLOT(s->pdevs[i]->devfn) == PCI_SLOT(pdev->devfn) &&
+		    gv_config_claims(s->pdevs[i]))
+			return true;
+	return false;
+}
+
+/*
+ * Collects the group's members into s and checks the claim rule. On success
+ * s->pdevs[0..n) are the members, matched ones first, and *nclaimed of them
+ * are matched by ids=.
+ */
+static int scan_group(struct iommu_group *group, struct group_scan *s,
+		      unsigned int *nclaimed)
+{
+	unsigned int i, claimed = 0;
+	int ret;
+
+	ret = iommu_group_for_each_dev(group, s, scan_member);
+	if (ret)
+		return ret;
+	for (i = 0; i < s->n; i++) {
+		struct pci_dev *pdev = s->pdevs[i];
+
+		if (gv_config_claims(pdev)) {
+			swap(s->pdevs[i], s->pdevs[claimed]);
+			claimed++;
+			continue;
+		}
+		if (pci_is_bridge(pdev) || companion_of_claimed(pdev, s))
+			continue;
+		pci_notice(pdev, "[%04x:%04x] is neither matched by ids= nor a function of a matched device's slot: IOMMU group %d not claimed\n",
+			   pdev->vendor, pdev->device, iommu_group_id(group));
+		return -EXDEV;
+	}
+	*nclaimed = claimed;
+	return 0;
+}
+
+static void put_scan(struct group_scan *s)
+{
+	while (s->n)
+		pci_dev_put(s->pdevs[--s->n]);
+}
+
+/* Runs the switch on every eligible group with a device matching ids=. */
+void gv_claim_all(void)
+{
+	struct group_scan s = { .max = GV_MAX_DEVICES };
+	struct iommu_group **done;
+	struct pci_dev *pdev = NULL;
+	unsigned int ndone = 0, nclaimed, i;
+	int ret;
+
+	s.pdevs = kcalloc(s.max, sizeof(*s.pdevs), GFP_KERNEL);
+	done = kcalloc(s.max, sizeof(*done), GFP_KERNEL);
+	if (!s.pdevs || !done)
+		goto out;
+
+	while ((pdev = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, pdev))) {
+		struct iommu_group *group;
+
+		if (!gv_config_claims(pdev))
+			continue;
+		group = iommu_group_get(&pdev->dev);
+		if (!group) {
+			pci_err(pdev, "matches ids= but has no IOMMU group: not claimed. Enable VT-d or AMD-Vi in the firmware and boot with intel_iommu=on or amd_iommu=on\n");
+			continue;
+		}
+		for (i = 0; i < ndone && done[i] != group; i++)
+			;
+		if (i < ndone || ndone == s.max) {
+			iommu_group_put(group);
+			continue;
+		}
+		done[ndone++] = group;
+
+		ret = scan_group(group, &s, &nclaimed);
+		if (!ret)
+			ret = gv_switch_devices(s.pdevs, nclaimed, true,
+						GV_F_CLAIM);
+		if (ret)
+			pr_warn("IOMMU group %d not claimed (%d)\n",
+				iommu_group_id(group), ret);
+		put_scan(&s);
+	}
+out:
+	for (i = 0; i < ndone; i++)
+		iommu_group_put(done[i]);
+	kfree(done);
+	kfree(s.pdevs);
+}
+
+/*
+ * A device was added to the bus and has no driver yet: the PCI core probes
+ * drivers for it after this returns. Setting the override now is what keeps
+ * a vendor driver from ever binding it; vfio-pci takes it instead.
+ */
+static bool slot_has_claimed(struct pci_dev *pdev)
+{
+	struct pci_dev *other;
+	bool ret = false;
+	int fn;
+
+	for (fn = 0; fn < 8 && !ret; fn++) {
+		other = pci_get_slot(pdev->bus,
+				     PCI_DEVFN(PCI_SLOT(pdev->devfn), fn));
+		ret = other && other != pdev && gv_config_claims(other);
+		pci_dev_put(other);
+	}
+	return ret;
+}
+
+static void claim_new(struct pci_dev *pdev)
+{
+	struct group_scan s = { .max = GV_MAX_DEVICES };
+	struct iommu_group *group;
+	char override[GV_NAME_LEN];
+	unsigned int nclaimed;
+	int ret;
+
+	if (pci_is_bridge(pdev) || gv_config_excluded(pdev) ||
+	    (!gv_config_claims(pdev) && !slot_has_claimed(pdev)))
+		return;
+	group = iommu_group_get(&pdev->dev);
+	if (!group) {
+		pci_err(pdev, "matches ids= but has no IOMMU group: not claimed\n");
+		return;
+	}
+	s.pdevs = kcalloc(s.max, sizeof(*s.pdevs), GFP_KERNEL);
+	if (!s.pdevs)
+		goto out;
+	ret = scan_group(group, &s, &nclaimed);
+	put_scan(&s);
+	kfree(s.pdevs);
+	if (ret)
+		goto out;
+
+	gv_get_override(pdev, override, sizeof(override));
+	ret = gv_set_override(pdev, "vfio-pci");
+	if (!ret)
+		ret = gv_dev_add(pdev, "", override, NULL);
+	if (ret)
+		pci_err(pdev, "could not be claimed (%d)\n", ret);
+	else
+		pci_info(pdev, "claimed as it appeared: vfio-pci override set\n");
+out:
+	iommu_group_put(group);
+}
+
+static int gv_bus_notify(struct notifier_block *nb, unsigned long action,
+			 void *data)
+{
+	struct pci_dev *pdev = to_pci_dev(data);
+
+	switch (action) {
+	case BUS_NOTIFY_ADD_DEVICE:
+		claim_new(pdev);
+		break;
+	case BUS_NOTIFY_DEL_DEVICE:
+		gv_dev_remove(pdev);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block gv_bus_nb = {
+	.notifier_call = gv_bus_notify,
+};
+
+int gv_claim_init(void)
+{
+	return bus_register_notifier(&pci_bus_type, &gv_bus_nb);
+}
+
+void gv_claim_exit(void)
+{
+	bus_unregister_notifier(&pci_bus_type, &gv_bus_nb);
+}

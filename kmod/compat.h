@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place that knows which kernel gpuvfio is built for. Choices are
+ * made by probing the target's headers in Kbuild, never by version number
+ * alone: Debian moved the driver_override API inside the 6.12 stable series.
+ */
+#ifndef GV_COMPAT_H
+#define GV_COMPAT_H
+
+#include <linux/device.h>
+#include <linux/pci.h>
+#include <linux/string.h>
+
+/*
+ * Sets (s non-empty) or clears (s == "") the device's driver_override.
+ * Both APIs take the locks they need themselves: never call with
+ * device_lock held.
+ */
+static inline int gv_set_override(struct pci_dev *pdev, const char *s)
+{
+#ifdef GV_HAVE_DEVICE_SET_DRIVER_OVERRIDE
+	/* 6.12.80+: the override lives in struct device. */
+	return device_set_driver_override(&pdev->dev, s);
+#else
+	/* 5.19 .. 6.12.79, all of 6.1: pci_dev->driver_override. */
+	return driver_set_override(&pdev->dev, &pdev->driver_override, s,
+				   strlen(s));
+#endif
+}
+
+/* Copies the current override into buf ("" when none). */
+static inline void gv_get_override(struct pci_dev *pdev, char *buf,
+				   size_t size)
+{
+#ifdef GV_HAVE_DEVICE_SET_DRIVER_OVERRIDE
+	spin_lock(&pdev->dev.driver_override.lock);
+	strscpy(buf, pdev->dev.driver_override.name ?: "", size);
+	spin_unlock(&pdev->dev.driver_override.lock);
+#else
+	/* driver_set_override() swaps the pointer under device_lock. */
+	device_lock(&pdev->dev);
+	strscpy(buf, pdev->driver_override ?: "", size);
+	device_unlock(&pdev->dev);
+#endif
+}
+
+#endif /* GV_COMPAT_H */

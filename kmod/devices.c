@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The devices gpuvfio manages: where each came from, so that it can be given
+ * back, and its view in /sys/kernel/gpuvfio/devices/<address>/.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+
+#include "devices.h"
+
+struct gv_dev {
+	struct kobject kobj;
+	struct list_head node;
+	struct pci_dev *pdev;
+	struct module *pin;
+	char orig_driver[GV_NAME_LEN];
+	char orig_override[GV_NAME_LEN];
+};
+
+static DEFINE_MUTEX(gv_devices_lock);
+static LIST_HEAD(gv_devices);
+static unsigned int gv_ndevices;
+static struct kset *gv_devices_kset;
+
+#define to_gv_dev(k) container_of(k, struct gv_dev, kobj)
+
+static ssize_t original_driver_show(struct kobject *kobj,
+				    struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_gv_dev(kobj)->orig_driver);
+}
+
+static ssize_t original_override_show(struct kobject *kobj,
+				      struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_gv_dev(kobj)->orig_override);
+}
+
+/*
+ * The state is read from the device itself, so it cannot go stale. A device
+ * whose driver is being probed or removed holds its lock, maybe for as long
+ * as a process keeps it open: say so instead of waiting.
+ */
+static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	struct device *dev = &to_gv_dev(kobj)->pdev->dev;
+	const char *state;
+
+	if (!device_trylock(dev))
+		return sysfs_emit(buf, "busy\n");
+	if (!dev->driver)
+		state = "claimed";
+	else if (!strcmp(dev->driver->name, "vfio-pci"))
+		state = "vfio";
+	else
+		state = "host";
+	device_unlock(dev);
+	return sysfs_emit(buf, "%s\n", state);
+}
+
+static struct kobj_attribute original_driver_attr = __ATTR_RO(original_driver);
+static struct kobj_attribute original_override_attr = __ATTR_RO(original_override);
+static struct kobj_attribute state_attr = __ATTR_RO(state);
+
+static struct attribute *gv_dev_attrs[] = {
+	&original_driver_attr.attr,
+	&original_override_attr.attr,
+	&state_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(gv_dev);
+
+static void gv_dev_release(struct kobject *kobj)
+{
+	struct gv_dev *d = to_gv_dev(kobj);
+
+	pci_dev_put(d->pdev);
+	module_put(d->pin);
+	kfree(d);
+}
+
+static const struct kobj_type gv_dev_ktype = {
+	.release = gv_dev_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = gv_dev_groups,
+};
+
+static struct gv_dev *find_locked(struct pci_dev *pdev)
+{
+	struct gv_dev *d;
+
+	list_for_each_entry(d, &gv_devices, node)
+		if (d->pdev == pdev)
+			return d;
+	return NULL;
+}
+
+int gv_dev_add(struct pci_dev *pdev, const char *orig_driver,
+	       const char *orig_override, struct device_driver *vfio)
+{
+	struct gv_dev *d, *old;
+	int ret;
+
+	mutex_lock(&gv_devices_lock);
+	old = find_locked(pdev);
+	if (old && !old->pin && vfio && try_module_get(vfio->owner))
+		old->pin = vfio->owner;
+	mutex_unlock(&gv_devices_lock);
+	if (old)
+		return 0;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	d->pdev = pci_dev_get(pdev);
+	strscpy(d->orig_driver, orig_driver, sizeof(d->orig_driver));
+	strscpy(d->orig_override, orig_override, sizeof(d->orig_override));
+	if (vfio && try_module_get(vfio->owner))
+		d->pin = vfio->owner;
+	d->kobj.kset = gv_devices_kset;
+	ret = kobject_init_and_add(&d->kobj, &gv_dev_ktype, NULL, "%s",
+				   pci_name(pdev));
+	if (ret) {
+		kobject_put(&d->kobj);
+		return ret;
+	}
+
+	mutex_lock(&gv_devices_lock);
+	/* Records are only added under the group's transaction or by the
+	 * bus notifier for a device that just appeared, so no twin can have
+	 * slipped in meanwhile; keep the check cheap anyway. */
+	if (find_locked(pdev)) {
+		mutex_unlock(&gv_devices_lock);
+		kobject_put(&d->kobj);
+		return 0;
+	}
+	list_add_tail(&d->node, &gv_devices);
+	gv_ndevices++;
+	mutex_unlock(&gv_devices_lock);
+	kobject_uevent(&d->kobj, KOBJ_ADD);
+	return 0;
+}
+
+void gv_dev_remove(struct pci_dev *pdev)
+{
+	struct gv_dev *d;
+
+	mutex_lock(&gv_devices_lock);
+	d = find_locked(pdev);
+	if (d) {
+		list_del(&d->node);
+		gv_ndevices--;
+	}
+	mutex_unlock(&gv_devices_lock);
+	/* Outside the lock: removing the kobject waits for its readers. */
+	if (d)
+		kobject_put(&d->kobj);
+}
+
+bool gv_dev_lookup(struct pci_dev *pdev, char *orig_driver,
+		   char *orig_override)
+{
+	struct gv_dev *d;
+
+	mutex_lock(&gv_devices_lock);
+	d = find_locked(pdev);
+	if (d) {
+		strscpy(orig_driver, d->orig_driver, GV_NAME_LEN);
+		strscpy(orig_override, d->orig_override, GV_NAME_LEN);
+	}
+	mutex_unlock(&gv_devices_lock);
+	return d;
+}
+
+unsigned int gv_dev_count(void)
+{
+	return READ_ONCE(gv_ndevices);
+}
+
+unsigned int gv_dev_collect(struct pci_dev **pdevs, unsigned int max)
+{
+	struct gv_dev *d;
+	unsigned int n = 0;
+
+	mutex_lock(&gv_devices_lock);
+	list_for_each_entry(d, &gv_devices, node) {
+		if (n == max)
+			break;
+		pdevs[n++] = pci_dev_get(d->pdev);
+	}
+	mutex_unlock(&gv_devices_lock);
+	return n;
+}
+
+int gv_devices_init(struct kobject *parent)
+{
+	gv_devices_kset = kset_create_and_add("devices", NULL, parent);
+	return gv_devices_kset ? 0 : -ENOMEM;
+}
+
+/*
+ * On unload the devices stay where they are: a VM using one must not notice.
+ * Only the records go, and with them the references on vfio-pci.
+ */
+void gv_devices_exit(void)
+{
+	struct gv_dev *d, *tmp;
+	LIST_HEAD(gone);
+
+	mutex_lock(&gv_devices_lock);
+	list_splice_init(&gv_devices, &gone);
+	gv_ndevices = 0;
+	mutex_unlock(&gv_devices_lock);
+	list_for_each_entry_safe(d, tmp, &gone, node) {
+		pci_info(d->pdev, "left on its current driver; original driver was '%s'\n",
+			 d->orig_driver[0] ? d->orig_driver : "none");
+		list_del(&d->node);
+		kobject_put(&d->kobj);
+	}
+	kset_unregister(gv_devices_kset);
+}

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef GV_DEVICES_H
+#define GV_DEVICES_H
+
+#include <linux/kobject.h>
+#include <linux/pci.h>
+
+#define GV_NAME_LEN	64	/* driver names and driver_override values */
+
+int gv_devices_init(struct kobject *parent);
+void gv_devices_exit(void);
+
+/*
+ * Records that gpuvfio parked pdev, which came from orig_driver with
+ * orig_override ("" for none). When vfio is given, a reference on its module
+ * is held for as long as the record lives. A record that already exists keeps
+ * what it knew about the device's origin.
+ */
+int gv_dev_add(struct pci_dev *pdev, const char *orig_driver,
+	       const char *orig_override, struct device_driver *vfio);
+void gv_dev_remove(struct pci_dev *pdev);
+/* Copies the record's origin out; false when pdev is not managed. */
+bool gv_dev_lookup(struct pci_dev *pdev, char *orig_driver,
+		   char *orig_override);
+unsigned int gv_dev_count(void);
+/* Fills pdevs (with references) with up to max managed devices. */
+unsigned int gv_dev_collect(struct pci_dev **pdevs, unsigned int max);
+
+#endif /* GV_DEVICES_H */

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/gpuvfio: for scripts and early boot without the tool. One
+ * value per file; see docs/ABI/sysfs-kernel-gpuvfio.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/kobject.h>
+#include <linux/slab.h>
+#include <linux/sysfs.h>
+#include <uapi/linux/gpuvfio.h>
+
+#include "claim.h"
+#include "config.h"
+#include "devices.h"
+#include "switch.h"
+#include "sysfs.h"
+
+static struct kobject *gv_kobj;
+
+static ssize_t version_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%s\n", GPUVFIO_VERSION);
+}
+
+static ssize_t ids_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	return gv_config_show_ids(buf);
+}
+
+/* A new list replaces the old one and its devices are claimed at once,
+ * as at load. Devices the old list matched stay where they are. */
+static ssize_t ids_store(struct kobject *kobj, struct kobj_attribute *attr,
+			 const char *buf, size_t count)
+{
+	int ret = gv_config_set_ids(buf);
+
+	if (ret)
+		return ret;
+	gv_claim_all();
+	return count;
+}
+
+static ssize_t exclude_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return gv_config_show_exclude(buf);
+}
+
+static ssize_t exclude_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	int ret = gv_config_set_exclude(buf);
+
+	return ret ? ret : count;
+}
+
+static ssize_t switch_store(const char *buf, size_t count, bool bind)
+{
+	struct gv_parse_err err;
+	struct gv_target *t;
+	unsigned int n;
+	int ret;
+
+	t = kcalloc(GV_MAX_LIST, sizeof(*t), GFP_KERNEL);
+	if (!t)
+		return -ENOMEM;
+	ret = gv_parse_target_list(buf, t, GV_MAX_LIST, &n, &err);
+	if (ret == -E2BIG) {
+		pr_err("%s: more than %u targets\n", bind ? "bind" : "unbind",
+		       GV_MAX_LIST);
+	} else if (ret) {
+		pr_err("%s: '%.*s' is neither a PCI address (0000:01:00.0), a vendor:device ID (10de:1bb3) nor 'all'; nothing changed\n",
+		       bind ? "bind" : "unbind",
+		       (int)min_t(size_t, err.len, 32), err.tok);
+	} else if (!n) {
+		pr_err("%s: no target given\n", bind ? "bind" : "unbind");
+		ret = -EINVAL;
+	} else {
+		ret = bind ? gv_bind_targets(t, n) : gv_unbind_targets(t, n);
+	}
+	kfree(t);
+	return ret ? ret : count;
+}
+
+static ssize_t bind_store(struct kobject *kobj, struct kobj_attribute *attr,
+			  const char *buf, size_t count)
+{
+	return switch_store(buf, count, true);
+}
+
+static ssize_t unbind_store(struct kobject *kobj, struct kobj_attribute *attr,
+			    const char *buf, size_t count)
+{
+	return switch_store(buf, count, false);
+}
+
+static struct kobj_attribute version_attr = __ATTR_RO(version);
+static struct kobj_attribute ids_attr = __ATTR(ids, 0644, ids_show, ids_store);
+static struct kobj_attribute exclude_attr =
+	__ATTR(exclude, 0644, exclude_show, exclude_store);
+static struct kobj_attribute bind_attr = __ATTR_WO(bind);
+static struct kobj_attribute unbind_attr = __ATTR_WO(unbind);
+
+#ifdef GPUVFIO_TEST
+static ssize_t fail_at_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(gv_fail_at));
+}
+
+static ssize_t fail_at_store(struct kobject *kobj, struct kobj_attribute *attr,
+			     const char *buf, size_t count)
+{
+	int val, ret = kstrtoint(buf, 0, &val);
+
+	if (ret)
+		return ret;
+	WRITE_ONCE(gv_fail_at, val);
+	return count;
+}
+
+static struct kobj_attribute fail_at_attr = __ATTR_RW(fail_at);
+#endif
+
+static struct attribute *gv_attrs[] = {
+	&version_attr.attr,
+	&ids_attr.attr,
+	&exclude_attr.attr,
+	&bind_attr.attr,
+	&unbind_attr.attr,
+#ifdef GPUVFIO_TEST
+	&fail_at_attr.attr,
+#endif
+	NULL,
+};
+
+static const struct attribute_group gv_attr_group = {
+	.attrs = gv_attrs,
+};
+
+int gv_sysfs_init(void)
+{
+	int ret;
+
+	gv_kobj = kobject_create_and_add("gpuvfio", kernel_kobj);
+	if (!gv_kobj)
+		return -ENOMEM;
+	ret = sysfs_create_group(gv_kobj, &gv_attr_group);
+	if (ret)
+		goto err_put;
+	ret = gv_devices_init(gv_kobj);
+	if (ret)
+		goto err_group;
+	return 0;
+
+err_group:
+	sysfs_remove_group(gv_kobj, &gv_attr_group);
+err_put:
+	kobject_put(gv_kobj);
+	return ret;
+}
+
+void gv_sysfs_exit(void)
+{
+	/* Waits for writes in flight: a bind under way completes first. */
+	sysfs_remove_group(gv_kobj, &gv_attr_group);
+	gv_devices_exit();
+	kobject_put(gv_kobj);
+}

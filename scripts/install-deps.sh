@@ -1,0 +1,38 @@
+#!/bin/sh
+# Install everything gpuvfio needs to build and to run its tests, on Debian 12.
+# Idempotent: when every package is already installed it does not touch apt.
+set -eu
+
+# Build: compiler, kernel headers of both supported lines, the CLI's libraries.
+# Tests: QEMU and what goes into the guest's initramfs; dkms for the DKMS check;
+# clang for the fuzz targets; jq for JSON checks.
+PACKAGES="
+build-essential pkg-config
+libnl-3-dev libnl-genl-3-dev libpci-dev pci.ids pciutils
+linux-headers-amd64 linux-headers-6.12-amd64
+qemu-system-x86 busybox-static kmod cpio xz-utils zstd
+dkms dpkg-dev clang jq python3
+"
+
+missing=
+for pkg in $PACKAGES; do
+	status=$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)
+	[ "$status" = installed ] || missing="$missing $pkg"
+done
+
+if [ -z "$missing" ]; then
+	echo "install-deps: all $(echo "$PACKAGES" | wc -w) packages already installed"
+	exit 0
+fi
+
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages:$missing" >&2
+	echo "install-deps: run as root (sudo $0) to install them" >&2
+	exit 1
+fi
+
+echo "install-deps: installing:$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update
+# shellcheck disable=SC2086 # word splitting of the package list is intended
+apt-get install -y --no-install-recommends $PACKAGES

@@ -1,0 +1,67 @@
+# shellcheck shell=bash
+# Shared by tests/qemu/run.sh and scripts/demo.sh: the standard topology, the
+# boot configurations and how a VM is started. See tests/README.md.
+
+# The standard topology. Bus numbers follow from the root ports' order on
+# pcie.0 (the firmware numbers buses depth-first), so the guest sees:
+#
+#   00:10.0 root port rp1   01:00.0 VGA 1234:1111     GPU0        group A
+#                           01:00.1 intel-hda         GPU0_AUDIO  group A
+#                           01:00.2 qemu-xhci         GPU0_USB    group A
+#   00:11.0 root port rp2   02:00.0 VGA 1234:1111     GPU1        group B
+#                           02:00.1 intel-hda         GPU1_AUDIO  group B
+#   00:12.0 root port rp3   03:00.0 pcie-pci-bridge   BRIDGE      group C
+#                           04:01.0 bochs-display     GPU_NIC     group C
+#                           04:02.0 e1000 8086:100e   NIC_SHARED  group C
+#   00:13.0 root port rp4   05:00.0 e1000e 8086:10d3  NIC_ALONE   group D
+GV_TOPOLOGY=(
+	-device pcie-root-port,id=rp1,bus=pcie.0,addr=0x10,chassis=1,port=1
+	-device VGA,id=gpu0,bus=rp1,addr=0x0.0,multifunction=on
+	-device intel-hda,id=gpu0-audio,bus=rp1,addr=0x0.1
+	-device hda-duplex,bus=gpu0-audio.0,audiodev=snd0
+	-device qemu-xhci,id=gpu0-usb,bus=rp1,addr=0x0.2
+	-device pcie-root-port,id=rp2,bus=pcie.0,addr=0x11,chassis=2,port=2
+	-device VGA,id=gpu1,bus=rp2,addr=0x0.0,multifunction=on
+	-device intel-hda,id=gpu1-audio,bus=rp2,addr=0x0.1
+	-device hda-duplex,bus=gpu1-audio.0,audiodev=snd0
+	-device pcie-root-port,id=rp3,bus=pcie.0,addr=0x12,chassis=3,port=3
+	-device pcie-pci-bridge,id=br3,bus=rp3,addr=0x0.0
+	-device bochs-display,id=gpu-nic,bus=br3,addr=0x1.0
+	-device e1000,id=nic-shared,bus=br3,addr=0x2.0,netdev=net0,romfile=
+	-device pcie-root-port,id=rp4,bus=pcie.0,addr=0x13,chassis=4,port=4
+	-device e1000e,id=nic-alone,bus=rp4,addr=0x0.0,netdev=net1,romfile=
+	-audiodev none,id=snd0
+	-netdev user,id=net0,restrict=on
+	-netdev user,id=net1,restrict=on
+)
+
+# Kernel command line of every boot; a boot configuration appends to it.
+GV_CMDLINE="console=ttyS0 panic_on_warn=1 panic=-1 oops=panic"
+
+# gv_boot_append NAME: what boot configuration NAME adds to the command line.
+gv_boot_append() {
+	case $1 in
+	std) echo "intel_iommu=on" ;;
+	noiommu) echo "intel_iommu=off" ;;
+	*) return 1 ;;
+	esac
+}
+
+# gv_qemu TIMEOUT KERNEL INITRD CMDLINE CONSOLE VERDICT RESULTS [QEMU-ARGS...]
+# Boots the standard topology under `timeout`. CONSOLE is a QEMU character
+# device for ttyS0 (file:PATH or stdio); VERDICT and RESULTS are files that
+# receive ttyS1 and ttyS2. Returns QEMU's (or timeout's) exit status.
+gv_qemu() {
+	local timeout=$1 kernel=$2 initrd=$3 cmdline=$4 console=$5 verdict=$6 results=$7
+	shift 7
+	: >"$verdict"
+	: >"$results"
+	timeout -k 10 "$timeout" qemu-system-x86_64 \
+		-machine q35,kernel-irqchip=split -accel tcg -cpu max -smp 2 -m 1G \
+		-nographic -vga none -no-reboot -nodefaults -monitor none \
+		-device intel-iommu,intremap=on,caching-mode=on \
+		"${GV_TOPOLOGY[@]}" \
+		-serial "$console" -serial "file:$verdict" -serial "file:$results" \
+		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
+		"$@" </dev/null
+}

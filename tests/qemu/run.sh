@@ -1,0 +1,215 @@
+#!/bin/bash
+# Run the guest test suite (tests/guest/NN-name.sh) under QEMU on the Debian
+# kernels prepared by scripts/fetch-kernels.sh.
+#
+#   tests/qemu/run.sh [--kernel PATTERN]... [--only SCRIPT]... [--timeout S]
+#
+#   --kernel 6.12    only releases containing the pattern (default: every line)
+#   --only 10-status only scripts whose name starts with this (repeatable)
+#   --timeout S      hang guard for one boot (default 300, env GV_TIMEOUT)
+#   --no-total       leave out the closing "N passed, N failed" line
+#
+# For each release it builds gpuvfio.ko twice with W=1 (plain, to prove it
+# builds clean, and GPUVFIO_TEST=1, the one the guest loads), builds the
+# initramfs, then boots once per boot configuration: the scripts that declare
+# the same "# boot:", "# append:" and "# nodrivers:" headers share a boot.
+# Every check line is printed prefixed with the release. A boot without the
+# guest's "success" verdict fails and shows the end of its console.
+# Everything a run leaves is under build/qemu/<release>/.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=${GV_BUILD:-$ROOT/build}
+# shellcheck source=tests/qemu/common.sh
+. "$ROOT/tests/qemu/common.sh"
+
+usage() {
+	sed -n '5,10s/^# \{0,1\}//p' "$0" >&2
+	exit 2
+}
+
+patterns=()
+only=()
+timeout=${GV_TIMEOUT:-300}
+print_total=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) [ $# -ge 2 ] || usage; patterns+=("$2"); shift 2 ;;
+	--only) [ $# -ge 2 ] || usage; only+=("$2"); shift 2 ;;
+	--timeout) [ $# -ge 2 ] || usage; timeout=$2; shift 2 ;;
+	--no-total) print_total=0; shift ;;
+	*) usage ;;
+	esac
+done
+
+note() { echo "run: $*" >&2; }
+
+passed=0
+failed=0
+rel_passed=0
+rel_failed=0
+
+# result REL ok|FAIL DESCRIPTION: a check decided on the host.
+result() {
+	echo "$1: $2 - $3"
+	if [ "$2" = ok ]; then
+		rel_passed=$((rel_passed + 1))
+	else
+		rel_failed=$((rel_failed + 1))
+	fi
+}
+
+# indent PREFIX: show a log's lines under a failed check.
+indent() {
+	sed "s/^/$1/"
+}
+
+# ---- what to run ----------------------------------------------------------
+
+scripts=()
+for f in "$ROOT"/tests/guest/[0-9]*.sh; do
+	[ -f "$f" ] || continue
+	name=$(basename "$f" .sh)
+	if [ ${#only[@]} -gt 0 ]; then
+		keep=0
+		for pat in "${only[@]}"; do
+			[[ $name == "$pat"* ]] && keep=1
+		done
+		[ "$keep" = 1 ] || continue
+	fi
+	scripts+=("$name")
+done
+if [ ${#scripts[@]} = 0 ]; then
+	echo "run: no guest test script matches ${only[*]:-tests/guest/[0-9]*.sh}" >&2
+	exit 1
+fi
+
+# header FILE KEY: the value of a "# KEY: value" header line.
+header() {
+	sed -n "s/^# $2:[[:space:]]*//p" "$1" | head -n 1
+}
+
+# Group the scripts into boots, in the order of their first script.
+boot_keys=()
+declare -A boot_scripts=()
+for name in "${scripts[@]}"; do
+	f=$ROOT/tests/guest/$name.sh
+	key="$(header "$f" boot)|$(header "$f" nodrivers)|$(header "$f" append)"
+	[ "${key%%|*}" ] || key="std$key"
+	if [ -z "${boot_scripts[$key]:-}" ]; then
+		boot_keys+=("$key")
+		boot_scripts[$key]=$name
+	else
+		boot_scripts[$key]+=",$name"
+	fi
+done
+
+# ---- build ----------------------------------------------------------------
+
+mkdir -p "$BUILD"
+if [ -f "$ROOT/user/Makefile" ]; then
+	note "building the CLI (make -C user)"
+	if ! make -C "$ROOT/user" >"$BUILD/cli-build.log" 2>&1; then
+		indent "  | " <"$BUILD/cli-build.log"
+		note "the CLI does not build: the guest runs without it"
+	fi
+fi
+
+mapfile -t releases < <("$ROOT/scripts/fetch-kernels.sh" "${patterns[@]}")
+
+for rel in "${releases[@]}"; do
+	rel_passed=0
+	rel_failed=0
+	out=$BUILD/qemu/$rel
+	rm -rf "$out"
+	mkdir -p "$out"
+	ko=
+
+	if compgen -G "$ROOT/kmod/*.c" >/dev/null; then
+		note "$rel: building gpuvfio.ko (W=1, and GPUVFIO_TEST=1)"
+		if "$ROOT/scripts/build-module.sh" "$rel" "$out/module" >/dev/null 2>"$out/module.err"; then
+			result "$rel" ok "host: gpuvfio.ko builds W=1-clean"
+		else
+			result "$rel" FAIL "host: gpuvfio.ko builds W=1-clean"
+			tail -n 40 "$out/module.err" | indent "$rel: #   "
+		fi
+		if "$ROOT/scripts/build-module.sh" "$rel" "$out/module-test" GPUVFIO_TEST=1 \
+			>/dev/null 2>"$out/module-test.err"; then
+			result "$rel" ok "host: gpuvfio.ko GPUVFIO_TEST=1 builds W=1-clean"
+			ko=$out/module-test/gpuvfio.ko
+		else
+			result "$rel" FAIL "host: gpuvfio.ko GPUVFIO_TEST=1 builds W=1-clean"
+			tail -n 40 "$out/module-test.err" | indent "$rel: #   "
+		fi
+	else
+		note "$rel: no module sources in kmod/ yet: the guest runs without gpuvfio.ko"
+	fi
+
+	initrd=$out/initramfs.cpio
+	if ! "$ROOT/tests/qemu/mkinitramfs.sh" "$rel" "$BUILD/kernels/$rel" "$initrd" ${ko:+"$ko"} \
+		>/dev/null 2>"$out/initramfs.err"; then
+		result "$rel" FAIL "host: initramfs builds"
+		indent "$rel: #   " <"$out/initramfs.err"
+		passed=$((passed + rel_passed))
+		failed=$((failed + rel_failed))
+		echo "== $rel: $rel_passed checks passed, $rel_failed failed"
+		continue
+	fi
+
+	# ---- boot -------------------------------------------------------------
+	n=0
+	for key in "${boot_keys[@]}"; do
+		n=$((n + 1))
+		IFS='|' read -r boot nodrivers append <<<"$key"
+		list=${boot_scripts[$key]}
+		what="boot $n ($boot${append:+, $append}${nodrivers:+, nodrivers}: ${list//,/ })"
+		if ! extra=$(gv_boot_append "$boot"); then
+			result "$rel" FAIL "$what: boot configuration '$boot' exists (see tests/qemu/common.sh)"
+			continue
+		fi
+		cmdline="$GV_CMDLINE $extra ${append:+$append }gvtest.scripts=$list"
+		case $nodrivers in yes | 1) cmdline+=" gvtest.nodrivers=1" ;; esac
+		dir=$out/boot-$n-$boot
+		mkdir -p "$dir"
+		echo "$cmdline" >"$dir/cmdline"
+		note "$rel: $what"
+		start=$SECONDS
+		status=0
+		gv_qemu "$timeout" "$BUILD/kernels/$rel/boot/vmlinuz-$rel" "$initrd" "$cmdline" \
+			"file:$dir/console.log" "$dir/verdict" "$dir/results" \
+			>"$dir/qemu.log" 2>&1 || status=$?
+		note "$rel: boot $n took $((SECONDS - start)) s"
+
+		while IFS= read -r line; do
+			case $line in
+			"ok - "*) rel_passed=$((rel_passed + 1)) ;;
+			"FAIL - "*) rel_failed=$((rel_failed + 1)) ;;
+			esac
+			echo "$rel: $line"
+		done < <(tr -d '\r' <"$dir/results")
+
+		if tr -d '\r' <"$dir/verdict" | grep -qx success; then
+			result "$rel" ok "$what: guest verdict success"
+		else
+			case $status in
+			124 | 137) why="timed out after $timeout s" ;;
+			0) why="no success verdict" ;;
+			*) why="no success verdict, QEMU exit status $status" ;;
+			esac
+			result "$rel" FAIL "$what: $why; last lines of $dir/console.log:"
+			tr -d '\r' <"$dir/console.log" | tail -n 50 | indent "$rel:   | "
+			if [ -s "$dir/qemu.log" ]; then
+				indent "$rel:   qemu: " <"$dir/qemu.log"
+			fi
+		fi
+	done
+
+	echo "== $rel: $rel_passed checks passed, $rel_failed failed"
+	passed=$((passed + rel_passed))
+	failed=$((failed + rel_failed))
+done
+
+if [ "$print_total" = 1 ]; then
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" = 0 ]

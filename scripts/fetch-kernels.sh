@@ -1,7 +1,7 @@
 #!/bin/sh
 # Prepare the Debian kernels the QEMU suite boots, without installing them.
 #
-#   scripts/fetch-kernels.sh [PATTERN...]
+#   scripts/fetch-kernels.sh [--list] [PATTERN...]
 #
 # For each supported kernel line it takes the release that the installed
 # header metapackage points at (linux-headers-amd64 for 6.1,
@@ -9,6 +9,7 @@
 # apt-get download, unpacks it under build/kernels/<release>/ and runs depmod
 # there. Prepared trees are kept, so later runs cost nothing. With PATTERNs,
 # only releases containing one of them are prepared ("6.12", "6.1.0").
+# With --list, only prints the releases, preparing nothing.
 #
 # Prints the releases it prepared, one per line, on stdout; progress goes to
 # stderr.
@@ -92,12 +93,18 @@ prepare() {
 	log "$rel: ready in $dest"
 }
 
+list_only=0
+if [ "${1:-}" = --list ]; then
+	list_only=1
+	shift
+fi
+
 releases=
 for meta in $METAPACKAGES; do
 	rel=$(release_of "$meta")
 	[ -n "$rel" ] || die "cannot tell which release $meta depends on (run scripts/install-deps.sh)"
 	wanted "$rel" "$@" || continue
-	prepare "$rel"
+	[ "$list_only" = 1 ] || prepare "$rel"
 	releases="$releases $rel"
 done
 

@@ -1,0 +1,123 @@
+#!/bin/bash
+# Everything a contributor (and CI) runs: `make check`.
+#
+#   scripts/check.sh [--kernel PATTERN]... [--only SCRIPT]... [--no-deps]
+#
+#   --kernel 6.12     only the kernel releases containing PATTERN (QEMU, DKMS)
+#   --only 10-status  only the guest scripts whose name starts with SCRIPT
+#   --no-deps         do not run scripts/install-deps.sh
+#
+# Steps: install the dependencies, fetch the kernels, build the CLI, host
+# unit tests, the QEMU suite on every kernel line (which also builds the
+# module W=1-clean), the DKMS build. Every step prints check lines
+# ("ok - ..." / "FAIL - ...", QEMU ones prefixed with the release); the run
+# ends with one line "N passed, N failed" and fails if anything failed.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${GV_BUILD:-$ROOT/build}
+cd "$ROOT"
+
+patterns=()
+run_args=()
+deps=1
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) [ $# -ge 2 ] || exit 2; patterns+=("$2"); run_args+=(--kernel "$2"); shift 2 ;;
+	--only) [ $# -ge 2 ] || exit 2; run_args+=(--only "$2"); shift 2 ;;
+	--no-deps) deps=0; shift ;;
+	*) sed -n '4,9s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	esac
+done
+
+passed=0
+failed=0
+mkdir -p "$BUILD/check"
+started=$SECONDS
+
+# count LOG: add LOG's check lines to the totals; sets log_failed.
+count() {
+	local p
+	p=$(grep -cE '^([^ ]+: )?ok - ' "$1" || true)
+	log_failed=$(grep -cE '^([^ ]+: )?FAIL - ' "$1" || true)
+	passed=$((passed + p))
+	failed=$((failed + log_failed))
+}
+
+# result ok|FAIL DESCRIPTION: a check decided here.
+result() {
+	echo "$1 - $2"
+	if [ "$1" = ok ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+}
+
+# step NAME COMMAND...: run a step, show its output, count its check lines.
+# A step that fails without printing a FAIL line is counted as one failure.
+step() {
+	local name=$1 log=$BUILD/check/$1.log status start=$SECONDS
+	shift
+	echo
+	echo "==> $*"
+	set +e
+	"$@" 2>&1 | tee "$log"
+	status=${PIPESTATUS[0]}
+	set -e
+	count "$log"
+	if [ "$status" != 0 ] && [ "$log_failed" = 0 ]; then
+		result FAIL "$name: '$*' exited with status $status"
+	fi
+	echo "==> $name: $((SECONDS - start)) s"
+	return "$status"
+}
+
+finish() {
+	echo
+	echo "check took $((SECONDS - started)) s; the logs are in $BUILD/check/"
+	echo "$passed passed, $failed failed"
+	if [ "$failed" = 0 ]; then
+		exit 0
+	fi
+	exit 1
+}
+
+if [ "$deps" = 1 ]; then
+	step deps scripts/install-deps.sh || finish
+fi
+step kernels scripts/fetch-kernels.sh "${patterns[@]}" || finish
+
+if [ -f user/Makefile ]; then
+	echo
+	echo "==> make -C user"
+	set +e
+	make -C user 2>&1 | tee "$BUILD/check/cli.log"
+	status=${PIPESTATUS[0]}
+	set -e
+	if [ "$status" != 0 ]; then
+		result FAIL "host: the CLI builds (make -C user exited $status)"
+	elif grep -qi 'warning' "$BUILD/check/cli.log"; then
+		result FAIL "host: the CLI builds without warnings"
+	else
+		result ok "host: the CLI builds without warnings"
+	fi
+else
+	echo
+	echo "==> no user/Makefile yet: the CLI is not built"
+fi
+
+if [ -f tests/unit/Makefile ]; then
+	step unit make -C tests/unit check || true
+else
+	echo
+	echo "==> no tests/unit/Makefile yet: no host unit tests"
+fi
+
+step qemu tests/qemu/run.sh --no-total "${run_args[@]}" || true
+
+releases=()
+mapfile -t releases < <(scripts/fetch-kernels.sh --list "${patterns[@]}")
+step dkms scripts/dkms-check.sh "${releases[@]}" || true
+
+finish

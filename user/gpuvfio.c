@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gpuvfio: move GPUs between their host drivers and vfio-pci, and show the
+ * IOMMU groups they live in. This file only dispatches to the commands.
+ */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gpuvfio.h"
+
+#ifndef GPUVFIO_VERSION
+#define GPUVFIO_VERSION "unknown"
+#endif
+
+const char *gv_prog = "gpuvfio";
+bool gv_json;
+
+static int cmd_help(int argc, char **argv);
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} commands[] = {
+	{ "status", cmd_status, "Show IOMMU groups with GPUs, their drivers and gpuvfio's state" },
+	{ "bind", cmd_bind, "Move devices, with the rest of their card, to vfio-pci" },
+	{ "unbind", cmd_unbind, "Give devices back to the drivers they came from" },
+	{ "help", cmd_help, "Show this help, or a command's (help COMMAND)" },
+};
+
+#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+void gv_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", gv_prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+		"Usage: %s [-j|--json] [COMMAND] [ARGS...]\n"
+		"       %s --version | --help\n"
+		"Moves GPUs between their host drivers and vfio-pci for VM passthrough.\n"
+		"Without a command, shows the status.\n\n"
+		"Commands:\n",
+		gv_prog, gv_prog);
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fprintf(f,
+		"\nOptions:\n"
+		"  -j, --json     machine-readable output (see gpuvfio(8))\n"
+		"  -h, --help     this help\n"
+		"  -V, --version  the tool's version\n"
+		"\nExit status: 0 done, 1 refused or failed, 2 usage, 3 module not loaded.\n"
+		"`%s COMMAND --help` describes a command.\n",
+		gv_prog);
+}
+
+static const struct command *find_command(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+	char *args[] = { NULL, "--help", NULL };
+
+	if (argc < 2) {
+		usage(stdout);
+		return GV_EXIT_OK;
+	}
+	if (argc > 2) {
+		gv_err("help takes at most one command");
+		return GV_EXIT_USAGE;
+	}
+	c = find_command(argv[1]);
+	if (!c) {
+		gv_err("'%s' is not a gpuvfio command: see '%s help'", argv[1], gv_prog);
+		return GV_EXIT_USAGE;
+	}
+	if (c->fn == cmd_help) {
+		usage(stdout);
+		return GV_EXIT_OK;
+	}
+	args[0] = argv[1];
+	return c->fn(2, args);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	static char *status_argv[] = { "status", NULL };
+	const struct command *c;
+	int opt;
+
+	gv_json = false;
+	optind = 0;
+	/* '+': options after the command name belong to the command. */
+	while ((opt = getopt_long(argc, argv, "+jhV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			gv_json = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return GV_EXIT_OK;
+		case 'V':
+			printf("gpuvfio %s\n", GPUVFIO_VERSION);
+			return GV_EXIT_OK;
+		default:
+			usage(stderr);
+			return GV_EXIT_USAGE;
+		}
+	}
+	if (optind == argc)
+		return cmd_status(1, status_argv);
+	c = find_command(argv[optind]);
+	if (!c) {
+		gv_err("'%s' is not a gpuvfio command: see '%s help'", argv[optind],
+		       gv_prog);
+		return GV_EXIT_USAGE;
+	}
+	return c->fn(argc - optind, argv + optind);
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What the commands of the gpuvfio tool share: exit codes, the global
+ * output mode, the module's configuration, error printing.
+ */
+#ifndef GV_GPUVFIO_H
+#define GV_GPUVFIO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <linux/gpuvfio.h>
+
+/* Exit status, documented in gpuvfio(8). */
+enum {
+	GV_EXIT_OK = 0,
+	GV_EXIT_FAILED = 1,	/* refused or failed; the reason is on stderr */
+	GV_EXIT_USAGE = 2,
+	GV_EXIT_NO_MODULE = 3,
+	GV_EXIT_PENDING = 4,	/* still in progress past the timeout */
+};
+
+extern const char *gv_prog;
+/* Set by -j/--json, before or after the command name. */
+extern bool gv_json;
+
+/*
+ * A command gets argv from its own name on and returns the exit status.
+ * Each understands -h/--help (usage on stdout, exit 0).
+ */
+int cmd_status(int argc, char **argv);
+int cmd_bind(int argc, char **argv);
+int cmd_unbind(int argc, char **argv);
+
+/* The module's configuration, from netlink or, failing that, sysfs. */
+struct gv_config {
+	bool loaded;
+	const char *source;		/* "netlink" or "sysfs" */
+	char version[64];
+	char ids[GPUVFIO_LIST_MAX];
+	char exclude[GPUVFIO_LIST_MAX];
+	bool have_managed;
+	uint32_t managed;		/* devices gpuvfio manages */
+};
+
+/* "gpuvfio: <message>\n" on stderr. */
+void gv_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#define GV_MODULE_MISSING \
+	"the gpuvfio module is not loaded: modprobe gpuvfio"
+
+#endif /* GV_GPUVFIO_H */

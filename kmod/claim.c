@@ -17,64 +17,46 @@
 #include "devices.h"
 #include "switch.h"
 
+static bool slot_has_claimed(struct pci_dev *pdev)
+{
+	struct pci_dev *other;
+	bool ret = false;
+	int fn;
+
+	for (fn = 0; fn < 8 && !ret; fn++) {
+		other = pci_get_slot(pdev->bus,
+				     PCI_DEVFN(PCI_SLOT(pdev->devfn), fn));
+		ret = other && other != pdev && gv_config_claims(other);
+		pci_dev_put(other);
+	}
+	return ret;
+}
+
+bool gv_claim_allows(struct pci_dev *pdev)
+{
+	return pci_is_bridge(pdev) || gv_config_claims(pdev) ||
+	       slot_has_claimed(pdev);
+}
+
 struct group_scan {
 	struct pci_dev **pdevs;
 	unsigned int n, max;
+	bool matched_only;
 };
 
 static int scan_member(struct device *dev, void *data)
 {
 	struct group_scan *s = data;
+	struct pci_dev *pdev;
 
 	if (!dev_is_pci(dev))
 		return 0;
+	pdev = to_pci_dev(dev);
+	if (s->matched_only && !gv_config_claims(pdev))
+		return 0;
 	if (s->n == s->max)
 		return -E2BIG;
-	s->pdevs[s->n++] = pci_dev_get(to_pci_dev(dev));
-	return 0;
-}
-
-static bool companion_of_claimed(struct pci_dev *pdev, struct group_scan *s)
-{
-	unsigned int i;
-
-	for (i = 0; i < s->n; i++)
-		if (s->pdevs[i] != pdev && s->pdevs[i]->bus == pdev->bus &&
-		    PCI_SLOT(s->pdevs[i]->devfn) == PCI_SLOT(pdev->devfn) &&
-		    gv_config_claims(s->pdevs[i]))
-			return true;
-	return false;
-}
-
-/*
- * Collects the group's members into s and checks the claim rule. On success
- * s->pdevs[0..n) are the members, matched ones first, and *nclaimed of them
- * are matched by ids=.
- */
-static int scan_group(struct iommu_group *group, struct group_scan *s,
-		      unsigned int *nclaimed)
-{
-	unsigned int i, claimed = 0;
-	int ret;
-
-	ret = iommu_group_for_each_dev(group, s, scan_member);
-	if (ret)
-		return ret;
-	for (i = 0; i < s->n; i++) {
-		struct pci_dev *pdev = s->pdevs[i];
-
-		if (gv_config_claims(pdev)) {
-			swap(s->pdevs[i], s->pdevs[claimed]);
-			claimed++;
-			continue;
-		}
-		if (pci_is_bridge(pdev) || companion_of_claimed(pdev, s))
-			continue;
-		pci_notice(pdev, "[%04x:%04x] is neither matched by ids= nor a function of a matched device's slot: IOMMU group %d not claimed\n",
-			   pdev->vendor, pdev->device, iommu_group_id(group));
-		return -EXDEV;
-	}
-	*nclaimed = claimed;
+	s->pdevs[s->n++] = pci_dev_get(pdev);
 	return 0;
 }
 
@@ -84,13 +66,17 @@ static void put_scan(struct group_scan *s)
 		pci_dev_put(s->pdevs[--s->n]);
 }
 
-/* Runs the switch on every eligible group with a device matching ids=. */
+/*
+ * Runs the switch, in claim mode, on every group with a device matching
+ * ids=, once per group, with the group's matched devices as targets. The
+ * switch applies the claim rule to everything else in the groups it sees.
+ */
 void gv_claim_all(void)
 {
-	struct group_scan s = { .max = GV_MAX_DEVICES };
+	struct group_scan s = { .max = GV_MAX_DEVICES, .matched_only = true };
 	struct iommu_group **done;
 	struct pci_dev *pdev = NULL;
-	unsigned int ndone = 0, nclaimed, i;
+	unsigned int ndone = 0, i;
 	int ret;
 
 	s.pdevs = kcalloc(s.max, sizeof(*s.pdevs), GFP_KERNEL);
@@ -116,10 +102,10 @@ void gv_claim_all(void)
 		}
 		done[ndone++] = group;
 
-		ret = scan_group(group, &s, &nclaimed);
+		/* Collected under the group's mutex; switched after. */
+		ret = iommu_group_for_each_dev(group, &s, scan_member);
 		if (!ret)
-			ret = gv_switch_devices(s.pdevs, nclaimed, true,
-						GV_F_CLAIM);
+			ret = gv_switch_devices(s.pdevs, s.n, true, GV_F_CLAIM);
 		if (ret)
 			pr_warn("IOMMU group %d not claimed (%d)\n",
 				iommu_group_id(group), ret);
@@ -132,32 +118,39 @@ out:
 	kfree(s.pdevs);
 }
 
+/* The claim rule over the members of pdev's group. */
+static int group_allows_claim(struct iommu_group *group)
+{
+	struct group_scan s = { .max = GV_MAX_DEVICES };
+	unsigned int i;
+	int ret;
+
+	s.pdevs = kcalloc(s.max, sizeof(*s.pdevs), GFP_KERNEL);
+	if (!s.pdevs)
+		return -ENOMEM;
+	ret = iommu_group_for_each_dev(group, &s, scan_member);
+	for (i = 0; i < s.n && !ret; i++) {
+		if (gv_claim_allows(s.pdevs[i]))
+			continue;
+		pci_notice(s.pdevs[i], "[%04x:%04x] is neither matched by ids= nor a function of a matched device's slot: IOMMU group %d not claimed\n",
+			   s.pdevs[i]->vendor, s.pdevs[i]->device,
+			   iommu_group_id(group));
+		ret = -EXDEV;
+	}
+	put_scan(&s);
+	kfree(s.pdevs);
+	return ret;
+}
+
 /*
  * A device was added to the bus and has no driver yet: the PCI core probes
  * drivers for it after this returns. Setting the override now is what keeps
  * a vendor driver from ever binding it; vfio-pci takes it instead.
  */
-static bool slot_has_claimed(struct pci_dev *pdev)
-{
-	struct pci_dev *other;
-	bool ret = false;
-	int fn;
-
-	for (fn = 0; fn < 8 && !ret; fn++) {
-		other = pci_get_slot(pdev->bus,
-				     PCI_DEVFN(PCI_SLOT(pdev->devfn), fn));
-		ret = other && other != pdev && gv_config_claims(other);
-		pci_dev_put(other);
-	}
-	return ret;
-}
-
 static void claim_new(struct pci_dev *pdev)
 {
-	struct group_scan s = { .max = GV_MAX_DEVICES };
 	struct iommu_group *group;
 	char override[GV_NAME_LEN];
-	unsigned int nclaimed;
 	int ret;
 
 	if (pci_is_bridge(pdev) || gv_config_excluded(pdev) ||
@@ -168,14 +161,10 @@ static void claim_new(struct pci_dev *pdev)
 		pci_err(pdev, "matches ids= but has no IOMMU group: not claimed\n");
 		return;
 	}
-	s.pdevs = kcalloc(s.max, sizeof(*s.pdevs), GFP_KERNEL);
-	if (!s.pdevs)
-		goto out;
-	ret = scan_group(group, &s, &nclaimed);
-	put_scan(&s);
-	kfree(s.pdevs);
+	ret = group_allows_claim(group);
+	iommu_group_put(group);
 	if (ret)
-		goto out;
+		return;
 
 	gv_get_override(pdev, override, sizeof(override));
 	ret = gv_set_override(pdev, "vfio-pci");
@@ -185,8 +174,6 @@ static void claim_new(struct pci_dev *pdev)
 		pci_err(pdev, "could not be claimed (%d)\n", ret);
 	else
 		pci_info(pdev, "claimed as it appeared: vfio-pci override set\n");
-out:
-	iommu_group_put(group);
 }
 
 static int gv_bus_notify(struct notifier_block *nb, unsigned long action,

@@ -26,6 +26,7 @@
 #include <linux/vgaarb.h>
 #include <linux/wait.h>
 
+#include "claim.h"
 #include "compat.h"
 #include "config.h"
 #include "devices.h"
@@ -70,8 +71,8 @@ struct gv_member {
 struct gv_plan {
 	bool bind;
 	unsigned int flags;
-	struct pci_dev **targets;
-	unsigned int ntargets;
+	struct pci_dev *devs[GV_MAX_DEVICES];	/* targets, then companions */
+	unsigned int ndevs, ntargets;
 	struct gv_group groups[GV_MAX_GROUPS];
 	unsigned int ngroups;
 	struct gv_member *members;
@@ -206,11 +207,6 @@ static int read_driver(struct pci_dev *pdev, char *name, bool *dma_managed)
 	return 0;
 }
 
-static bool same_slot(struct pci_dev *a, struct pci_dev *b)
-{
-	return a->bus == b->bus && PCI_SLOT(a->devfn) == PCI_SLOT(b->devfn);
-}
-
 static int add_group(struct gv_plan *p, struct pci_dev *pdev)
 {
 	struct iommu_group *group = iommu_group_get(&pdev->dev);
@@ -270,20 +266,56 @@ static int collect_member(struct device *dev, void *data)
 	return 0;
 }
 
-static bool is_target(struct gv_plan *p, struct pci_dev *pdev)
+static int find_dev(struct gv_plan *p, struct pci_dev *pdev)
 {
 	unsigned int i;
 
-	for (i = 0; i < p->ntargets; i++)
-		if (p->targets[i] == pdev)
-			return true;
-	return false;
+	for (i = 0; i < p->ndevs; i++)
+		if (p->devs[i] == pdev)
+			return i;
+	return -1;
+}
+
+static int add_dev(struct gv_plan *p, struct pci_dev *pdev)
+{
+	if (find_dev(p, pdev) >= 0)
+		return 0;
+	if (p->ndevs == GV_MAX_DEVICES) {
+		pr_err("request resolves to more than %u devices\n",
+		       GV_MAX_DEVICES);
+		return -E2BIG;
+	}
+	p->devs[p->ndevs++] = pci_dev_get(pdev);
+	return 0;
+}
+
+/*
+ * The other functions of each target's slot come along. They are usually in
+ * the target's IOMMU group, but not always (a rescan can split them), so
+ * they are looked up by slot, and their own groups are checked too.
+ */
+static int add_companions(struct gv_plan *p)
+{
+	struct pci_dev *sib;
+	unsigned int i;
+	int fn, ret = 0;
+
+	for (i = 0; i < p->ntargets && !ret; i++) {
+		for (fn = 0; fn < 8 && !ret; fn++) {
+			sib = pci_get_slot(p->devs[i]->bus,
+					   PCI_DEVFN(PCI_SLOT(p->devs[i]->devfn), fn));
+			if (sib)
+				ret = add_dev(p, sib);
+			pci_dev_put(sib);
+		}
+	}
+	return ret;
 }
 
 static int classify(struct gv_plan *p)
 {
 	unsigned int i, j;
-	int ret;
+	int idx, ret;
 
 	for (i = 0; i < p->ngroups; i++) {
 		struct collect_ctx c = { .p = p, .grp = &p->groups[i] };
@@ -301,17 +333,14 @@ static int classify(struct gv_plan *p)
 		if (ret)
 			return ret;
 		gv_get_override(m->pdev, m->override, sizeof(m->override));
-		if (is_target(p, m->pdev)) {
+		idx = find_dev(p, m->pdev);
+		if (idx >= 0 && idx < p->ntargets)
 			m->role = GV_ROLE_TARGET;
-			continue;
-		}
-		m->role = m->dma_managed ? GV_ROLE_NEUTRAL : GV_ROLE_FOREIGN;
-		for (j = 0; j < p->ntargets; j++) {
-			if (same_slot(m->pdev, p->targets[j])) {
-				m->role = GV_ROLE_COMPANION;
-				break;
-			}
-		}
+		else if (idx >= 0)
+			m->role = GV_ROLE_COMPANION;
+		else
+			m->role = m->dma_managed ? GV_ROLE_NEUTRAL :
+						   GV_ROLE_FOREIGN;
 	}
 
 	/* A group is owned by a VFIO user (a VM) when its DMA ownership is
@@ -336,6 +365,16 @@ static int refuse_foreign(struct gv_plan *p)
 	for (i = 0; i < p->nmembers; i++) {
 		struct gv_member *m = &p->members[i];
 
+		/* A claim never takes a group from a device that may simply
+		 * not have its driver yet. */
+		if ((p->flags & GV_F_CLAIM) && m->role == GV_ROLE_NEUTRAL &&
+		    !gv_claim_allows(m->pdev)) {
+			pci_notice(m->pdev, "[%04x:%04x] is neither matched by ids= nor a function of a matched device's slot: IOMMU group %d not claimed\n",
+				   m->pdev->vendor, m->pdev->device,
+				   iommu_group_id(m->grp->group));
+			ret = -EXDEV;
+			continue;
+		}
 		if (m->role != GV_ROLE_FOREIGN)
 			continue;
 		pci_err(m->pdev, "[%04x:%04x] class %06x, bound to %s, shares IOMMU group %d with this request: refused, nothing changed. Name it as a target too to move it with the group\n",
@@ -630,14 +669,17 @@ int gv_switch_devices(struct pci_dev **pdevs, unsigned int n, bool bind,
 		return -ENOMEM;
 	p->bind = bind;
 	p->flags = flags;
-	p->targets = pdevs;
-	p->ntargets = n;
+	for (i = 0; i < n && !ret; i++)
+		ret = add_dev(p, pdevs[i]);
+	p->ntargets = p->ndevs;
+	if (!ret)
+		ret = add_companions(p);
 
 	/* Every group is found before any driver is touched: without an
 	 * IOMMU, vfio-pci's probe of a VGA device would evict the console
 	 * before it fails. */
-	for (i = 0; i < n && !ret; i++)
-		ret = add_group(p, pdevs[i]);
+	for (i = 0; i < p->ndevs && !ret; i++)
+		ret = add_group(p, p->devs[i]);
 	if (ret)
 		goto out_groups;
 
@@ -673,6 +715,8 @@ out_release:
 out_groups:
 	for (i = 0; i < p->ngroups; i++)
 		iommu_group_put(p->groups[i].group);
+	for (i = 0; i < p->ndevs; i++)
+		pci_dev_put(p->devs[i]);
 	kfree(p);
 	return ret;
 }

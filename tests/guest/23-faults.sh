@@ -1,0 +1,54 @@
+# A fault injected at every step of a bind and of an unbind, in turn: each
+# failed transaction leaves every device on its original driver and override
+# (issue 3). Needs the GPUVFIO_TEST=1 build (fail_at).
+# boot: std
+. /tests/switch-lib.sh
+
+check "modprobe gpuvfio" modprobe gpuvfio || return 1
+if [ ! -e "$GV/fail_at" ]; then
+	fail "the test build has $GV/fail_at"
+	rmmod gpuvfio
+	return 1
+fi
+orig=$(gv_state $ALL_DEVS)
+# A user's own driver_override on the audio function must survive a rollback.
+set_override "$GPU0_AUDIO" snd_hda_intel
+orig_ovr=$(gv_state $ALL_DEVS)
+
+n=1
+while [ "$n" -le 40 ]; do
+	echo "$n" >"$GV/fail_at"
+	res=$("$GVWRITE" "$GV/bind" "$GPU0")
+	[ "$res" = ok ] && break
+	check_eq "bind with a fault at step $n fails with EIO" EIO "$res"
+	check_eq "fault at step $n: every device back on its driver and override" \
+		"$orig_ovr" "$(gv_state $ALL_DEVS)"
+	check "fault at step $n: no record left" test ! -e "$GV/devices/$GPU0"
+	gv_settle
+	n=$((n + 1))
+done
+bind_steps=$((n - 1))
+# Three devices, each with override, release, attach and verify.
+check_eq "every bind step was made to fail" 12 "$bind_steps"
+check_eq "past the last step the bind succeeds" "vfio-pci vfio-pci vfio-pci" "$(gv_drivers $GPU0_CARD)"
+check_eq "the user's override is recorded" snd_hda_intel "$(cat "$GV/devices/$GPU0_AUDIO/original_override")"
+parked=$(gv_state $ALL_DEVS)
+
+n=1
+while [ "$n" -le 40 ]; do
+	echo "$n" >"$GV/fail_at"
+	res=$("$GVWRITE" "$GV/unbind" "$GPU0")
+	[ "$res" = ok ] && break
+	check_eq "unbind with a fault at step $n fails with EIO" EIO "$res"
+	check_eq "fault at step $n: every device still on vfio-pci" \
+		"$parked" "$(gv_state $ALL_DEVS)"
+	check "fault at step $n: the record is kept" test -e "$GV/devices/$GPU0"
+	n=$((n + 1))
+done
+echo 0 >"$GV/fail_at"
+check_eq "every unbind step was made to fail" 12 "$((n - 1))"
+gv_settle
+check_eq "the unbind restored drivers and the user's override" "$orig_ovr" "$(gv_state $ALL_DEVS)"
+set_override "$GPU0_AUDIO"
+check_eq "all as at the start" "$orig" "$(gv_state $ALL_DEVS)"
+check "rmmod gpuvfio" rmmod gpuvfio

@@ -8,7 +8,7 @@
 # linux-headers-6.12-amd64 for 6.12), downloads linux-image-<release> with
 # apt-get download, unpacks it under build/kernels/<release>/ and runs depmod
 # there. Prepared trees are kept, so later runs cost nothing. With PATTERNs,
-# only releases containing one of them are prepared ("6.12", "6.1.0").
+# only the releases they name are prepared ("6.1", "6.12", a full release).
 # With --list, only prints the releases, preparing nothing.
 #
 # Prints the releases it prepared, one per line, on stdout; progress goes to
@@ -33,12 +33,21 @@ release_of() {
 		sed -n 's/^ *linux-headers-\([0-9][^ ]*-amd64\).*/\1/p' | head -n 1
 }
 
+# wanted RELEASE [PATTERN...]: RELEASE is selected. A pattern selects the
+# releases it starts, where a number ends ("6.1" is 6.1.0-56-amd64, not
+# 6.12.x), and failing that those containing it.
 wanted() {
 	[ $# -gt 1 ] || return 0
 	rel=$1
 	shift
 	for pat in "$@"; do
-		case $rel in *"$pat"*) return 0 ;; esac
+		case $rel in
+		"$pat") return 0 ;;
+		"$pat"[0-9]*) ;;
+		"$pat"*) return 0 ;;
+		*[0-9a-z]"$pat"*) ;;
+		*"$pat"*) return 0 ;;
+		esac
 	done
 	return 1
 }

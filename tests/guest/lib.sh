@@ -48,12 +48,12 @@ pass() {
 }
 
 # fail DESCRIPTION [DETAIL...]: each DETAIL may span lines; the last 25
-# lines of each are reported.
+# lines of each are reported, cut at 400 characters.
 fail() {
 	gv_report "FAIL - ${GV_SCRIPT:-?}: $1"
 	shift
 	for detail in "$@"; do
-		printf '%s\n' "$detail" | tail -n 25 | while IFS= read -r line; do
+		printf '%s\n' "$detail" | tail -n 25 | cut -c 1-400 | while IFS= read -r line; do
 			gv_report "#   $line"
 		done
 	done
@@ -214,6 +214,16 @@ is_loaded() {
 # one that knows softdeps, modprobe.d and the command line's options.
 modprobe() {
 	/sbin/modprobe "$@"
+}
+
+# util-linux's setpriv, for the same reason (busybox's has no --reuid).
+setpriv() {
+	/usr/bin/setpriv "$@"
+}
+
+# as_nobody COMMAND [ARG...]: run COMMAND as an unprivileged user.
+as_nobody() {
+	/usr/bin/setpriv --reuid=65534 --regid=65534 --clear-groups "$@"
 }
 
 # wait_for SECONDS COMMAND [ARG...]: run COMMAND until it succeeds, at most

@@ -7,7 +7,8 @@
 # see scripts/fetch-kernels.sh). The image holds busybox, kmod (as
 # /sbin/modprobe and friends), the host drivers the tests load and their
 # dependencies (decompressed), MODULE.ko as extra/gpuvfio.ko, the CLI
-# user/gpuvfio if it has been built, lspci and jq with their libraries,
+# user/gpuvfio if it has been built, lspci, jq and util-linux's setpriv
+# with their libraries,
 # pci.ids, tests/qemu/init as /init, and tests/guest/ as /tests, with every
 # tests/guest/*.c compiled statically into /tests/bin/.
 #
@@ -66,6 +67,9 @@ for tool in modprobe insmod rmmod lsmod modinfo depmod; do
 done
 copy_program "$(command -v lspci)" /usr/sbin/lspci
 copy_program "$(command -v jq)" /usr/bin/jq
+# util-linux's setpriv (busybox's lacks --reuid), for unprivileged callers.
+rm -f usr/bin/setpriv
+copy_program "$(command -v setpriv)" /usr/bin/setpriv
 cp -L /usr/share/misc/pci.ids usr/share/misc/pci.ids
 
 if [ -x "$ROOT/user/gpuvfio" ]; then

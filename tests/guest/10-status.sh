@@ -13,18 +13,17 @@ JSON=/tmp/status.json
 # ---- the bench: the topology and its IOMMU groups are as documented ------
 
 check "the standard topology is at the addresses lib.sh names" gv_topology_ok
-flat() { echo $*; }
 g_gpu0=$(group_of "$GPU0")
 g_gpu1=$(group_of "$GPU1")
 g_shared=$(group_of "$GPU_NIC")
 g_nic=$(group_of "$NIC_ALONE")
 check_eq "GPU0, its audio and USB functions form one IOMMU group" \
-	"$GPU0 $GPU0_AUDIO $GPU0_USB" "$(flat $(group_devices "$g_gpu0"))"
+	"$GPU0 $GPU0_AUDIO $GPU0_USB" "$(group_devices "$g_gpu0" | words)"
 check_eq "GPU1 and its audio function form another" \
-	"$GPU1 $GPU1_AUDIO" "$(flat $(group_devices "$g_gpu1"))"
+	"$GPU1 $GPU1_AUDIO" "$(group_devices "$g_gpu1" | words)"
 check_eq "the GPU behind the PCIe-PCI bridge shares its group with the bridge and the NIC" \
-	"$BRIDGE $GPU_NIC $NIC_SHARED" "$(flat $(group_devices "$g_shared"))"
-check_eq "the lone NIC is alone in its group" "$NIC_ALONE" "$(flat $(group_devices "$g_nic"))"
+	"$BRIDGE $GPU_NIC $NIC_SHARED" "$(group_devices "$g_shared" | words)"
+check_eq "the lone NIC is alone in its group" "$NIC_ALONE" "$(group_devices "$g_nic" | words)"
 check_eq "the four groups are distinct" 4 \
 	"$(printf '%s\n' "$g_gpu0" "$g_gpu1" "$g_shared" "$g_nic" | sort -u | grep -c .)"
 
@@ -92,21 +91,21 @@ expect() {
 # compare_status WHEN: status and status -j agree with sysfs and lspci.
 compare_status() {
 	when=$1
-	groups=$(flat $(expected_groups))
+	groups=$(expected_groups | words)
 	check "[$when] status exits 0" gpuvfio status || return 1
 	text=$(gpuvfio status 2>/dev/null)
 	check "[$when] status -j exits 0" sh -c "gpuvfio status -j >$JSON" || return 1
 	check "[$when] status -j is valid JSON" jq -e . "$JSON" || return 1
 
 	check_eq "[$when] status -j lists the groups with a GPU or GPU audio ($groups)" \
-		"$groups" "$(flat $(jq -r '.groups[].group' "$JSON" | sort -n))"
+		"$groups" "$(jq -r '.groups[].group' "$JSON" | sort -n | words)"
 	check_eq "[$when] status lists the same groups" "$groups" \
-		"$(flat $(printf '%s\n' "$text" | sed -n 's/^IOMMU group \([0-9]*\):.*/\1/p' | sort -n))"
+		"$(printf '%s\n' "$text" | sed -n 's/^IOMMU group \([0-9]*\):.*/\1/p' | sort -n | words)"
 
 	for g in $groups; do
 		check_eq "[$when] group $g: the members are those of /sys/kernel/iommu_groups/$g" \
-			"$(flat $(group_devices "$g"))" \
-			"$(flat $(jq -r --argjson g "$g" '.groups[] | select(.group == $g) | .devices[].address' "$JSON" | sort))"
+			"$(group_devices "$g" | words)" \
+			"$(jq -r --argjson g "$g" '.groups[] | select(.group == $g) | .devices[].address' "$JSON" | sort | words)"
 		check_eq "[$when] group $g: viable as the members' drivers say" \
 			"$(expected_viable "$g")" \
 			"$(jq -r --argjson g "$g" '.groups[] | select(.group == $g) | .viable' "$JSON")"
@@ -169,12 +168,12 @@ check_eq "and reads the same state, through netlink" "$(jq -c . "$JSON")" \
 	"$(jq -c . /tmp/nobody.json 2>&1)"
 
 check_eq "status GPU1 shows GPU1's group alone" "$g_gpu1" \
-	"$(flat $(gpuvfio status -j "$GPU1" | jq -r '.groups[].group'))"
+	"$(gpuvfio status -j "$GPU1" | jq -r '.groups[].group' | words)"
 check_eq "status NIC_ALONE shows the group of the device it names" "$g_nic" \
-	"$(flat $(gpuvfio status -j "$NIC_ALONE" | jq -r '.groups[].group'))"
+	"$(gpuvfio status -j "$NIC_ALONE" | jq -r '.groups[].group' | words)"
 check_eq "status $ID_HDA shows the groups of both audio functions" \
-	"$(flat $(printf '%s\n' "$g_gpu0" "$g_gpu1" | sort -n))" \
-	"$(flat $(gpuvfio status -j "$ID_HDA" | jq -r '.groups[].group' | sort -n))"
+	"$(printf '%s\n' "$g_gpu0" "$g_gpu1" | sort -n | words)" \
+	"$(gpuvfio status -j "$ID_HDA" | jq -r '.groups[].group' | sort -n | words)"
 
 # ---- rmmod ----------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-# shellcheck shell=sh
+# shellcheck shell=sh disable=SC2034 # the variables are for the scripts
 # Helpers for the guest test scripts (tests/guest/NN-name.sh). /init sources
 # this file, then each script in a subshell with GV_SCRIPT set to its name.
 #
@@ -131,6 +131,11 @@ check_no_match() {
 	fail "$1" "unexpected match for: $2" "text:" "$3"
 }
 
+# words: the lines of stdin as one line of space-separated words.
+words() {
+	tr -s ' \n' '  ' | sed 's/^ //; s/ $//'
+}
+
 # ---- devices ------------------------------------------------------------
 
 # drv_of ADDR: the driver bound to ADDR, or nothing.
@@ -171,7 +176,9 @@ group_of() {
 
 # group_devices N: the members of IOMMU group N, sorted, one per line.
 group_devices() {
-	ls "/sys/kernel/iommu_groups/$1/devices" | sort
+	for _d in "/sys/kernel/iommu_groups/$1/devices"/*; do
+		[ -e "$_d" ] && echo "${_d##*/}"
+	done | sort
 }
 
 # unbind_dev ADDR: release ADDR from its driver, if it has one.
@@ -258,6 +265,7 @@ gv_topology_ok() {
 	for _pair in "$GPU0 $ID_VGA" "$GPU0_AUDIO $ID_HDA" "$GPU0_USB $ID_XHCI" \
 		"$GPU1 $ID_VGA" "$GPU1_AUDIO $ID_HDA" "$GPU_NIC $ID_VGA" \
 		"$NIC_SHARED $ID_E1000" "$NIC_ALONE $ID_E1000E"; do
+		# shellcheck disable=SC2086 # split "ADDR ID"
 		set -- $_pair
 		[ -d "$GV_SYSPCI/$1" ] || { echo "no device at $1"; return 1; }
 		[ "$(id_of "$1")" = "$2" ] || { echo "$1 is $(id_of "$1"), expected $2"; return 1; }

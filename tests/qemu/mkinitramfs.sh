@@ -9,7 +9,8 @@
 # dependencies (decompressed), MODULE.ko as extra/gpuvfio.ko, the CLI
 # user/gpuvfio if it has been built, lspci, jq and util-linux's setpriv
 # with their libraries,
-# pci.ids, tests/qemu/init as /init, and tests/guest/ as /tests, with every
+# pci.ids, tests/qemu/init as /init, tests/qemu/demo-guest.sh as
+# /tests/demo.sh, and tests/guest/ as /tests, with every
 # tests/guest/*.c compiled statically into /tests/bin/.
 #
 # OUTPUT is written as an uncompressed cpio archive: unpacking it costs the
@@ -117,6 +118,7 @@ depmod -b "$stage" "$rel"
 # The tests: shell scripts as they are, C programs built static on the host.
 cp "$ROOT/tests/qemu/init" init
 chmod 755 init
+cp "$ROOT/tests/qemu/demo-guest.sh" tests/demo.sh
 for f in "$ROOT"/tests/guest/*.sh; do
 	[ -f "$f" ] && cp "$f" tests/
 done

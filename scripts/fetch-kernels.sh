@@ -74,17 +74,14 @@ download() {
 		log "refreshing the package lists"
 		apt-get -q update >&2
 	done
-	die "cannot download linux-image-$rel (is deb.debian.org reachable?)"
+	return 1
 }
 
-prepare() {
+# unpack RELEASE DEB: the kernel and its modules, with modules.dep.
+unpack() {
 	rel=$1
+	deb=$2
 	dest=$KERNELS/$rel
-	if [ -f "$dest/.ready" ]; then
-		log "$rel: cached in $dest"
-		return 0
-	fi
-	deb=$(download "$rel")
 	log "$rel: unpacking $(basename "$deb")"
 	rm -rf "$dest" "$dest.tmp"
 	mkdir -p "$dest.tmp"
@@ -113,7 +110,28 @@ for meta in $METAPACKAGES; do
 	rel=$(release_of "$meta")
 	[ -n "$rel" ] || die "cannot tell which release $meta depends on (run scripts/install-deps.sh)"
 	wanted "$rel" "$@" || continue
-	[ "$list_only" = 1 ] || prepare "$rel"
+	if [ "$list_only" = 0 ]; then
+		if [ -f "$KERNELS/$rel/.ready" ]; then
+			log "$rel: cached in $KERNELS/$rel"
+		elif deb=$(download "$rel"); then
+			unpack "$rel" "$deb"
+		else
+			# The archive keeps only the newest kernel of a line: installed
+			# headers may name a release it no longer has.
+			[ "$(id -u)" = 0 ] ||
+				die "cannot download linux-image-$rel: upgrade $meta (as root: scripts/install-deps.sh, apt-get install $meta)"
+			log "linux-image-$rel cannot be downloaded: upgrading $meta"
+			DEBIAN_FRONTEND=noninteractive apt-get -q install -y --no-install-recommends "$meta" >&2
+			rel=$(release_of "$meta")
+			if [ -f "$KERNELS/$rel/.ready" ]; then
+				log "$rel: cached in $KERNELS/$rel"
+			else
+				deb=$(download "$rel") ||
+					die "cannot download linux-image-$rel (is the Debian archive reachable?)"
+				unpack "$rel" "$deb"
+			fi
+		fi
+	fi
 	releases="$releases $rel"
 done
 

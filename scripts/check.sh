@@ -3,7 +3,7 @@
 #
 #   scripts/check.sh [--kernel PATTERN]... [--only SCRIPT]... [--no-deps]
 #
-#   --kernel 6.12     only the kernel releases containing PATTERN (QEMU, DKMS)
+#   --kernel 6.12     only that kernel line (6.1, 6.12) or release (QEMU, DKMS)
 #   --only 10-status  only the guest scripts whose name starts with SCRIPT
 #   --no-deps         do not run scripts/install-deps.sh
 #

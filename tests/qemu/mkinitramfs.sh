@@ -49,7 +49,8 @@ copy_program() {
 	src=$1
 	dst=$2
 	cp -L "$src" "$stage$dst"
-	ldd "$src" | awk '/=> \// { print $3 } /^[ \t]*\// { print $1 }' |
+	# A static program has no libraries (and ldd says so on stderr).
+	{ ldd "$src" 2>/dev/null || true; } | awk '/=> \// { print $3 } /^[ \t]*\// { print $1 }' |
 	while read -r lib; do
 		[ -e "$stage$lib" ] && continue
 		mkdir -p "$stage$(dirname "$lib")"
@@ -58,7 +59,7 @@ copy_program() {
 }
 
 # busybox provides the shell and the tools; kmod does the module handling.
-cp /bin/busybox usr/bin/busybox
+copy_program /bin/busybox /usr/bin/busybox
 for applet in $(usr/bin/busybox --list); do
 	[ -e "usr/bin/$applet" ] || ln -s busybox "usr/bin/$applet"
 done

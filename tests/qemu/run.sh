@@ -4,7 +4,7 @@
 #
 #   tests/qemu/run.sh [--kernel PATTERN]... [--only SCRIPT]... [--timeout S]
 #
-#   --kernel 6.12    only releases containing the pattern (default: every line)
+#   --kernel 6.12    only that kernel line (6.1, 6.12) or release (default: all)
 #   --only 10-status only scripts whose name starts with this (repeatable)
 #   --timeout S      hang guard for one boot (default 300, env GV_TIMEOUT)
 #   --no-total       leave out the closing "N passed, N failed" line
@@ -169,6 +169,7 @@ for rel in "${releases[@]}"; do
 		fi
 		cmdline="$GV_CMDLINE $extra ${append:+$append }gvtest.scripts=$list"
 		case $nodrivers in yes | 1) cmdline+=" gvtest.nodrivers=1" ;; esac
+		[ "$timeout" -le 30 ] || cmdline+=" gvtest.hangdump=$((timeout - 20))"
 		dir=$out/boot-$n-$boot
 		mkdir -p "$dir"
 		echo "$cmdline" >"$dir/cmdline"

@@ -197,8 +197,12 @@ for rel in "${releases[@]}"; do
 			0) why="no success verdict" ;;
 			*) why="no success verdict, QEMU exit status $status" ;;
 			esac
-			result "$rel" FAIL "$what: $why; last lines of $dir/console.log:"
+			last=$(tr -d '\r' <"$dir/results" | sed -n 's/^# //p' | tail -n 1)
+			result "$rel" FAIL "$what: $why${last:+ during $last}; last lines of $dir/console.log:"
 			tr -d '\r' <"$dir/console.log" | tail -n 50 | indent "$rel:   | "
+			# The guest dumps blocked tasks before the guard fires: name them.
+			tr -d '\r' <"$dir/console.log" | grep -E 'task:.* state:D' |
+				sed 's/^\[[^]]*\] *//' | indent "$rel:   blocked: " || true
 			if [ -s "$dir/qemu.log" ]; then
 				indent "$rel:   qemu: " <"$dir/qemu.log"
 			fi

@@ -12,7 +12,8 @@
 # For each release it builds gpuvfio.ko twice with W=1 (plain, to prove it
 # builds clean, and GPUVFIO_TEST=1, the one the guest loads), builds the
 # initramfs, then boots once per boot configuration: the scripts that declare
-# the same "# boot:", "# append:" and "# nodrivers:" headers share a boot.
+# the same "# boot:", "# append:" and "# nodrivers:" headers share a boot
+# ("# isolate: yes" gets a script a boot of its own).
 # Every check line is printed prefixed with the release. A boot without the
 # guest's "success" verdict fails and shows the end of its console.
 # Everything a run leaves is under build/qemu/<release>/.
@@ -96,6 +97,8 @@ for name in "${scripts[@]}"; do
 	f=$ROOT/tests/guest/$name.sh
 	key="$(header "$f" boot)|$(header "$f" nodrivers)|$(header "$f" append)"
 	[ "${key%%|*}" ] || key="std$key"
+	# "# isolate: yes": a boot of its own, shared with no other script.
+	case $(header "$f" isolate) in yes | 1) key+="|$name" ;; esac
 	if [ -z "${boot_scripts[$key]:-}" ]; then
 		boot_keys+=("$key")
 		boot_scripts[$key]=$name
@@ -160,7 +163,7 @@ for rel in "${releases[@]}"; do
 	n=0
 	for key in "${boot_keys[@]}"; do
 		n=$((n + 1))
-		IFS='|' read -r boot nodrivers append <<<"$key"
+		IFS='|' read -r boot nodrivers append _ <<<"$key"
 		list=${boot_scripts[$key]}
 		what="boot $n ($boot${append:+, $append}${nodrivers:+, nodrivers}: ${list//,/ })"
 		if ! extra=$(gv_boot_append "$boot"); then
@@ -197,8 +200,13 @@ for rel in "${releases[@]}"; do
 			0) why="no success verdict" ;;
 			*) why="no success verdict, QEMU exit status $status" ;;
 			esac
-			last=$(tr -d '\r' <"$dir/results" | sed -n 's/^# //p' | tail -n 1)
-			result "$rel" FAIL "$what: $why${last:+ during $last}; last lines of $dir/console.log:"
+			# A guest that did not reach its final checks stopped in a script.
+			last=
+			if ! tr -d '\r' <"$dir/results" | grep -q ' - init: kernel log has no'; then
+				last=$(tr -d '\r' <"$dir/results" | sed -n 's/^# \([0-9][^ ]*\)$/\1/p' | tail -n 1)
+				why+=", stopped${last:+ during $last}"
+			fi
+			result "$rel" FAIL "$what: $why; last lines of $dir/console.log:"
 			tr -d '\r' <"$dir/console.log" | tail -n 50 | indent "$rel:   | "
 			# The guest dumps blocked tasks before the guard fires: name them.
 			tr -d '\r' <"$dir/console.log" | grep -E 'task:.* state:D' |

@@ -24,6 +24,13 @@ if [ -z "$name" ] || [ -z "$version" ]; then
 	echo "FAIL - dkms: dkms.conf lacks PACKAGE_NAME or PACKAGE_VERSION"
 	exit 1
 fi
+# DKMS needs the version written out in dkms.conf; VERSION is the one source
+# everything else reads, so the two must agree.
+if [ "$version" = "$(cat "$ROOT/VERSION")" ]; then
+	echo "ok - dkms: dkms.conf PACKAGE_VERSION matches VERSION ($version)"
+else
+	echo "FAIL - dkms: dkms.conf PACKAGE_VERSION is $version but VERSION says $(cat "$ROOT/VERSION")"
+fi
 
 if [ $# -gt 0 ]; then
 	releases=("$@")

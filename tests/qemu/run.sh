@@ -132,6 +132,12 @@ for rel in "${releases[@]}"; do
 		note "$rel: building gpuvfio.ko (W=1, and GPUVFIO_TEST=1)"
 		if "$ROOT/scripts/build-module.sh" "$rel" "$out/module" >/dev/null 2>"$out/module.err"; then
 			result "$rel" ok "host: gpuvfio.ko builds W=1-clean"
+			# Fault injection is for test builds only.
+			if grep -q -a fail_at "$out/module/gpuvfio.ko"; then
+				result "$rel" FAIL "host: the normal gpuvfio.ko has no fault-injection knob (fail_at)"
+			else
+				result "$rel" ok "host: the normal gpuvfio.ko has no fault-injection knob (fail_at)"
+			fi
 		else
 			result "$rel" FAIL "host: gpuvfio.ko builds W=1-clean"
 			tail -n 40 "$out/module.err" | indent "$rel: #   "

@@ -68,11 +68,17 @@ struct gv_member {
 	char to_override[GV_NAME_LEN];
 };
 
+/* A set of devices, each held by a reference. */
+struct gv_devset {
+	struct pci_dev *devs[GV_MAX_DEVICES];
+	unsigned int n;
+};
+
 struct gv_plan {
 	bool bind;
 	unsigned int flags;
-	struct pci_dev *devs[GV_MAX_DEVICES];	/* targets, then companions */
-	unsigned int ndevs, ntargets;
+	struct gv_devset devs;		/* targets, then companions */
+	unsigned int ntargets;
 	struct gv_group groups[GV_MAX_GROUPS];
 	unsigned int ngroups;
 	struct gv_member *members;
@@ -266,27 +272,33 @@ static int collect_member(struct device *dev, void *data)
 	return 0;
 }
 
-static int find_dev(struct gv_plan *p, struct pci_dev *pdev)
+static int devset_find(const struct gv_devset *set, struct pci_dev *pdev)
 {
 	unsigned int i;
 
-	for (i = 0; i < p->ndevs; i++)
-		if (p->devs[i] == pdev)
+	for (i = 0; i < set->n; i++)
+		if (set->devs[i] == pdev)
 			return i;
 	return -1;
 }
 
-static int add_dev(struct gv_plan *p, struct pci_dev *pdev)
+static int devset_add(struct gv_devset *set, struct pci_dev *pdev)
 {
-	if (find_dev(p, pdev) >= 0)
+	if (devset_find(set, pdev) >= 0)
 		return 0;
-	if (p->ndevs == GV_MAX_DEVICES) {
+	if (set->n == GV_MAX_DEVICES) {
 		pr_err("request resolves to more than %u devices\n",
 		       GV_MAX_DEVICES);
 		return -E2BIG;
 	}
-	p->devs[p->ndevs++] = pci_dev_get(pdev);
+	set->devs[set->n++] = pci_dev_get(pdev);
 	return 0;
+}
+
+static void devset_put(struct gv_devset *set)
+{
+	while (set->n)
+		pci_dev_put(set->devs[--set->n]);
 }
 
 /*
@@ -301,11 +313,12 @@ static int add_companions(struct gv_plan *p)
 	int fn, ret = 0;
 
 	for (i = 0; i < p->ntargets && !ret; i++) {
+		struct pci_dev *t = p->devs.devs[i];
+
 		for (fn = 0; fn < 8 && !ret; fn++) {
-			sib = pci_get_slot(p->devs[i]->bus,
-					   PCI_DEVFN(PCI_SLOT(p->devs[i]->devfn), fn));
+			sib = pci_get_slot(t->bus, PCI_DEVFN(PCI_SLOT(t->devfn), fn));
 			if (sib)
-				ret = add_dev(p, sib);
+				ret = devset_add(&p->devs, sib);
 			pci_dev_put(sib);
 		}
 	}
@@ -333,7 +346,7 @@ static int classify(struct gv_plan *p)
 		if (ret)
 			return ret;
 		gv_get_override(m->pdev, m->override, sizeof(m->override));
-		idx = find_dev(p, m->pdev);
+		idx = devset_find(&p->devs, m->pdev);
 		if (idx >= 0 && idx < p->ntargets)
 			m->role = GV_ROLE_TARGET;
 		else if (idx >= 0)
@@ -670,16 +683,16 @@ int gv_switch_devices(struct pci_dev **pdevs, unsigned int n, bool bind,
 	p->bind = bind;
 	p->flags = flags;
 	for (i = 0; i < n && !ret; i++)
-		ret = add_dev(p, pdevs[i]);
-	p->ntargets = p->ndevs;
+		ret = devset_add(&p->devs, pdevs[i]);
+	p->ntargets = p->devs.n;
 	if (!ret)
 		ret = add_companions(p);
 
 	/* Every group is found before any driver is touched: without an
 	 * IOMMU, vfio-pci's probe of a VGA device would evict the console
 	 * before it fails. */
-	for (i = 0; i < p->ndevs && !ret; i++)
-		ret = add_group(p, p->devs[i]);
+	for (i = 0; i < p->devs.n && !ret; i++)
+		ret = add_group(p, p->devs.devs[i]);
 	if (ret)
 		goto out_groups;
 
@@ -715,36 +728,45 @@ out_release:
 out_groups:
 	for (i = 0; i < p->ngroups; i++)
 		iommu_group_put(p->groups[i].group);
-	for (i = 0; i < p->ndevs; i++)
-		pci_dev_put(p->devs[i]);
+	devset_put(&p->devs);
 	kfree(p);
 	return ret;
 }
 
-static int add_target(struct pci_dev **out, unsigned int *n,
-		      struct pci_dev *pdev)
+/*
+ * Adds every device matching id, or with no id every device ids= claims;
+ * returns how many matched, or a negative errno.
+ */
+static int add_matching(struct gv_devset *set, const struct gv_id *id,
+			const char *name)
 {
-	unsigned int i;
+	struct pci_dev *pdev = NULL;
+	int found = 0, ret;
 
-	for (i = 0; i < *n; i++)
-		if (out[i] == pdev)
-			return 0;
-	if (*n == GV_MAX_DEVICES) {
-		pr_err("request resolves to more than %u devices\n",
-		       GV_MAX_DEVICES);
-		return -E2BIG;
+	while ((pdev = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, pdev))) {
+		if (id ? !gv_id_matches_pdev(id, pdev) : !gv_config_claims(pdev))
+			continue;
+		if (id && gv_config_excluded(pdev)) {
+			pci_info(pdev, "matches %s but is excluded: left alone\n",
+				 name);
+			continue;
+		}
+		found++;
+		ret = devset_add(set, pdev);
+		if (ret) {
+			pci_dev_put(pdev);
+			return ret;
+		}
 	}
-	out[(*n)++] = pci_dev_get(pdev);
-	return 0;
+	return found;
 }
 
 static int resolve_one(const struct gv_target *t, bool bind,
-		       struct pci_dev **out, unsigned int *n)
+		       struct gv_devset *set)
 {
 	char name[GV_ID_LEN];
-	struct pci_dev *pdev = NULL;
-	unsigned int found = 0;
-	int ret = 0;
+	struct pci_dev *pdev;
+	int ret;
 
 	switch (t->kind) {
 	case GV_TARGET_ADDR:
@@ -759,55 +781,31 @@ static int resolve_one(const struct gv_target *t, bool bind,
 			pci_err(pdev, "is excluded (exclude=): refused, nothing changed\n");
 			ret = -EPERM;
 		} else {
-			ret = add_target(out, n, pdev);
+			ret = devset_add(set, pdev);
 		}
 		pci_dev_put(pdev);
 		return ret;
 	case GV_TARGET_ID:
 		gv_format_id(name, sizeof(name), &t->id);
-		while ((pdev = pci_get_device(t->id.vendor, t->id.device,
-					      pdev))) {
-			if (!gv_id_matches_pdev(&t->id, pdev))
-				continue;
-			if (gv_config_excluded(pdev)) {
-				pci_info(pdev, "matches %s but is excluded: left alone\n",
-					 name);
-				continue;
-			}
-			found++;
-			ret = add_target(out, n, pdev);
-			if (ret) {
-				pci_dev_put(pdev);
-				return ret;
-			}
-		}
-		if (!found) {
+		ret = add_matching(set, &t->id, name);
+		if (!ret) {
 			pr_err("no device matches %s (or every match is excluded)\n",
 			       name);
 			return -ENODEV;
 		}
-		return 0;
+		return ret < 0 ? ret : 0;
 	case GV_TARGET_ALL:
 		if (!bind) {
-			found = gv_dev_collect(out + *n, GV_MAX_DEVICES - *n);
-			*n += found;
+			set->n += gv_dev_collect(set->devs + set->n,
+						 GV_MAX_DEVICES - set->n);
 			return 0;
 		}
-		while ((pdev = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, pdev))) {
-			if (!gv_config_claims(pdev))
-				continue;
-			found++;
-			ret = add_target(out, n, pdev);
-			if (ret) {
-				pci_dev_put(pdev);
-				return ret;
-			}
-		}
-		if (!found) {
+		ret = add_matching(set, NULL, "ids=");
+		if (!ret) {
 			pr_err("no device matches ids=: set ids first\n");
 			return -ENODEV;
 		}
-		return 0;
+		return ret < 0 ? ret : 0;
 	}
 	return -EINVAL;
 }
@@ -815,22 +813,21 @@ static int resolve_one(const struct gv_target *t, bool bind,
 static int switch_targets(const struct gv_target *t, unsigned int nt,
 			  bool bind)
 {
-	struct pci_dev **pdevs;
-	unsigned int i, n = 0;
+	struct gv_devset *set;
+	unsigned int i;
 	int ret = 0;
 
-	pdevs = kcalloc(GV_MAX_DEVICES, sizeof(*pdevs), GFP_KERNEL);
-	if (!pdevs)
+	set = kzalloc(sizeof(*set), GFP_KERNEL);
+	if (!set)
 		return -ENOMEM;
 	for (i = 0; i < nt && !ret; i++)
-		ret = resolve_one(&t[i], bind, pdevs, &n);
-	if (!ret && n)
-		ret = gv_switch_devices(pdevs, n, bind, 0);
+		ret = resolve_one(&t[i], bind, set);
+	if (!ret && set->n)
+		ret = gv_switch_devices(set->devs, set->n, bind, 0);
 	else if (!ret)
 		pr_info("nothing to do: gpuvfio manages no device\n");
-	for (i = 0; i < n; i++)
-		pci_dev_put(pdevs[i]);
-	kfree(pdevs);
+	devset_put(set);
+	kfree(set);
 	return ret;
 }
 

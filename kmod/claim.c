@@ -32,10 +32,14 @@ static bool slot_has_claimed(struct pci_dev *pdev)
 	return ret;
 }
 
-bool gv_claim_allows(struct pci_dev *pdev)
+bool gv_claim_allows(struct pci_dev *pdev, struct iommu_group *group)
 {
-	return pci_is_bridge(pdev) || gv_config_claims(pdev) ||
-	       slot_has_claimed(pdev);
+	if (pci_is_bridge(pdev) || gv_config_claims(pdev) ||
+	    slot_has_claimed(pdev))
+		return true;
+	pci_notice(pdev, "[%04x:%04x] is neither matched by ids= nor a function of a matched device's slot: IOMMU group %d not claimed\n",
+		   pdev->vendor, pdev->device, iommu_group_id(group));
+	return false;
 }
 
 struct group_scan {
@@ -129,14 +133,9 @@ static int group_allows_claim(struct iommu_group *group)
 	if (!s.pdevs)
 		return -ENOMEM;
 	ret = iommu_group_for_each_dev(group, &s, scan_member);
-	for (i = 0; i < s.n && !ret; i++) {
-		if (gv_claim_allows(s.pdevs[i]))
-			continue;
-		pci_notice(s.pdevs[i], "[%04x:%04x] is neither matched by ids= nor a function of a matched device's slot: IOMMU group %d not claimed\n",
-			   s.pdevs[i]->vendor, s.pdevs[i]->device,
-			   iommu_group_id(group));
-		ret = -EXDEV;
-	}
+	for (i = 0; i < s.n && !ret; i++)
+		if (!gv_claim_allows(s.pdevs[i], group))
+			ret = -EXDEV;
 	put_scan(&s);
 	kfree(s.pdevs);
 	return ret;

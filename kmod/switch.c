@@ -381,10 +381,7 @@ static int refuse_foreign(struct gv_plan *p)
 		/* A claim never takes a group from a device that may simply
 		 * not have its driver yet. */
 		if ((p->flags & GV_F_CLAIM) && m->role == GV_ROLE_NEUTRAL &&
-		    !gv_claim_allows(m->pdev)) {
-			pci_notice(m->pdev, "[%04x:%04x] is neither matched by ids= nor a function of a matched device's slot: IOMMU group %d not claimed\n",
-				   m->pdev->vendor, m->pdev->device,
-				   iommu_group_id(m->grp->group));
+		    !gv_claim_allows(m->pdev, m->grp->group)) {
 			ret = -EXDEV;
 			continue;
 		}

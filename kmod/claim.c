@@ -15,6 +15,7 @@
 #include "compat.h"
 #include "config.h"
 #include "devices.h"
+#include "netlink.h"
 #include "switch.h"
 
 static bool slot_has_claimed(struct pci_dev *pdev)
@@ -169,10 +170,12 @@ static void claim_new(struct pci_dev *pdev)
 	ret = gv_set_override(pdev, "vfio-pci");
 	if (!ret)
 		ret = gv_dev_add(pdev, "", override, NULL);
-	if (ret)
+	if (ret) {
 		pci_err(pdev, "could not be claimed (%d)\n", ret);
-	else
-		pci_info(pdev, "claimed as it appeared: vfio-pci override set\n");
+		return;
+	}
+	pci_info(pdev, "claimed as it appeared: vfio-pci override set\n");
+	gv_nl_event_claimed(pdev);
 }
 
 static int gv_bus_notify(struct notifier_block *nb, unsigned long action,
@@ -180,6 +183,8 @@ static int gv_bus_notify(struct notifier_block *nb, unsigned long action,
 {
 	struct pci_dev *pdev = to_pci_dev(data);
 
+	/* Any driver change ends a netlink dump's consistent view. */
+	gv_dev_changed();
 	switch (action) {
 	case BUS_NOTIFY_ADD_DEVICE:
 		claim_new(pdev);

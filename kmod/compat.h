@@ -44,4 +44,34 @@ static inline void gv_get_override(struct pci_dev *pdev, char *buf,
 #endif
 }
 
+/*
+ * The same, for a caller that holds device_lock (as a status read does,
+ * by trylock, so that it never waits for a driver's remove).
+ */
+static inline void gv_get_override_locked(struct pci_dev *pdev, char *buf,
+					  size_t size)
+{
+#ifdef GV_HAVE_DEVICE_SET_DRIVER_OVERRIDE
+	spin_lock(&pdev->dev.driver_override.lock);
+	strscpy(buf, pdev->dev.driver_override.name ?: "", size);
+	spin_unlock(&pdev->dev.driver_override.lock);
+#else
+	device_lock_assert(&pdev->dev);
+	strscpy(buf, pdev->driver_override ?: "", size);
+#endif
+}
+
+/*
+ * Extended-ACK messages: formatted where the kernel keeps a buffer for them
+ * (6.2+), the fixed text elsewhere. The formatted text always reaches the
+ * caller too, as GPUVFIO_A_MESSAGE in the reply.
+ */
+#ifdef NL_SET_ERR_MSG_ATTR_FMT
+#define gv_extack(extack, attr, fixed, fmt, args...) \
+	NL_SET_ERR_MSG_ATTR_FMT(extack, attr, fmt, ##args)
+#else
+#define gv_extack(extack, attr, fixed, fmt, args...) \
+	NL_SET_ERR_MSG_ATTR(extack, attr, fixed)
+#endif
+
 #endif /* GV_COMPAT_H */

@@ -76,6 +76,43 @@ out:
 	return ret;
 }
 
+int gv_config_set_lists(const char *ids_s, const char *exclude_s,
+			int *bad, struct gv_parse_err *err)
+{
+	struct gv_addr *addrs;
+	struct gv_id *ids;
+	unsigned int nids = 0, naddrs = 0;
+	int ret = -ENOMEM;
+
+	ids = kcalloc(GV_MAX_LIST, sizeof(*ids), GFP_KERNEL);
+	addrs = kcalloc(GV_MAX_LIST, sizeof(*addrs), GFP_KERNEL);
+	if (!ids || !addrs)
+		goto out;
+	*bad = 0;
+	ret = ids_s ? gv_parse_id_list(ids_s, ids, GV_MAX_LIST, &nids, err) : 0;
+	if (ret)
+		goto out;
+	*bad = 1;
+	ret = exclude_s ? gv_parse_addr_list(exclude_s, addrs, GV_MAX_LIST,
+					     &naddrs, err) : 0;
+	if (ret)
+		goto out;
+	mutex_lock(&gv_config_lock);
+	if (ids_s) {
+		memcpy(gv_ids, ids, nids * sizeof(*ids));
+		gv_nids = nids;
+	}
+	if (exclude_s) {
+		memcpy(gv_exclude, addrs, naddrs * sizeof(*addrs));
+		gv_nexclude = naddrs;
+	}
+	mutex_unlock(&gv_config_lock);
+out:
+	kfree(ids);
+	kfree(addrs);
+	return ret;
+}
+
 int gv_config_format_ids(char *buf, size_t size)
 {
 	int ret;
@@ -123,6 +160,18 @@ bool gv_config_excluded(struct pci_dev *pdev)
 
 	mutex_lock(&gv_config_lock);
 	ret = excluded_locked(pdev);
+	mutex_unlock(&gv_config_lock);
+	return ret;
+}
+
+bool gv_config_matches(struct pci_dev *pdev)
+{
+	bool ret = false;
+	unsigned int i;
+
+	mutex_lock(&gv_config_lock);
+	for (i = 0; i < gv_nids && !ret; i++)
+		ret = gv_id_matches_pdev(&gv_ids[i], pdev);
 	mutex_unlock(&gv_config_lock);
 	return ret;
 }

@@ -7,12 +7,21 @@
 
 int gv_config_set_ids(const char *s);
 int gv_config_set_exclude(const char *s);
+/*
+ * Sets either list or both (NULL: unchanged), both parsed before either is
+ * applied. On a parse error *bad says which list (0 ids, 1 exclude) and err
+ * which token.
+ */
+int gv_config_set_lists(const char *ids, const char *exclude, int *bad,
+			struct gv_parse_err *err);
 int gv_config_format_ids(char *buf, size_t size);
 int gv_config_format_exclude(char *buf, size_t size);
 /* Page-sized buf; returns the length, newline included. */
 int gv_config_show_ids(char *buf);
 int gv_config_show_exclude(char *buf);
 
+/* Matches ids=, whether excluded or not. */
+bool gv_config_matches(struct pci_dev *pdev);
 /* Matches ids= and is not excluded. */
 bool gv_config_claims(struct pci_dev *pdev);
 bool gv_config_excluded(struct pci_dev *pdev);

@@ -11,7 +11,11 @@
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
+#include <uapi/linux/gpuvfio.h>
+
+#include "compat.h"
 #include "devices.h"
+#include "switch.h"
 
 struct gv_dev {
 	struct kobject kobj;
@@ -41,27 +45,71 @@ static ssize_t original_override_show(struct kobject *kobj,
 	return sysfs_emit(buf, "%s\n", to_gv_dev(kobj)->orig_override);
 }
 
+static const char *const gv_state_names[] = {
+	[GPUVFIO_STATE_UNSPEC]		= "unknown",
+	[GPUVFIO_STATE_UNBOUND]		= "unbound",
+	[GPUVFIO_STATE_HOST]		= "host",
+	[GPUVFIO_STATE_VFIO]		= "vfio",
+	[GPUVFIO_STATE_CLAIMED]		= "claimed",
+	[GPUVFIO_STATE_BUSY]		= "busy",
+	[GPUVFIO_STATE_BINDING]		= "binding",
+	[GPUVFIO_STATE_UNBINDING]	= "unbinding",
+};
+
+static atomic_t gv_generation = ATOMIC_INIT(1);
+
+void gv_dev_changed(void)
+{
+	atomic_inc(&gv_generation);
+}
+
+unsigned int gv_dev_generation(void)
+{
+	return atomic_read(&gv_generation);
+}
+
 /*
  * The state is read from the device itself, so it cannot go stale. A device
  * whose driver is being probed or removed holds its lock, maybe for as long
  * as a process keeps it open: say so instead of waiting.
  */
+void gv_dev_status(struct pci_dev *pdev, struct gv_dev_status *s)
+{
+	struct device *dev = &pdev->dev;
+	char override[GV_NAME_LEN];
+	u32 moving = gv_switch_dev_state(pdev);
+
+	memset(s, 0, sizeof(*s));
+	s->state = moving;
+	if (!device_trylock(dev)) {
+		if (!moving)
+			s->state = GPUVFIO_STATE_BUSY;
+		return;
+	}
+	s->have_driver = true;
+	if (dev->driver) {
+		strscpy(s->driver, dev->driver->name, sizeof(s->driver));
+		s->dma_managed = to_pci_driver(dev->driver)->driver_managed_dma;
+		if (!moving)
+			s->state = strcmp(s->driver, "vfio-pci") ?
+				   GPUVFIO_STATE_HOST : GPUVFIO_STATE_VFIO;
+	} else {
+		s->dma_managed = true;
+		gv_get_override_locked(pdev, override, sizeof(override));
+		if (!moving)
+			s->state = strcmp(override, "vfio-pci") ?
+				   GPUVFIO_STATE_UNBOUND : GPUVFIO_STATE_CLAIMED;
+	}
+	device_unlock(dev);
+}
+
 static ssize_t state_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
-	struct device *dev = &to_gv_dev(kobj)->pdev->dev;
-	const char *state;
+	struct gv_dev_status s;
 
-	if (!device_trylock(dev))
-		return sysfs_emit(buf, "busy\n");
-	if (!dev->driver)
-		state = "claimed";
-	else if (!strcmp(dev->driver->name, "vfio-pci"))
-		state = "vfio";
-	else
-		state = "host";
-	device_unlock(dev);
-	return sysfs_emit(buf, "%s\n", state);
+	gv_dev_status(to_gv_dev(kobj)->pdev, &s);
+	return sysfs_emit(buf, "%s\n", gv_state_names[s.state]);
 }
 
 static struct kobj_attribute original_driver_attr = __ATTR_RO(original_driver);
@@ -143,6 +191,7 @@ int gv_dev_add(struct pci_dev *pdev, const char *orig_driver,
 	list_add_tail(&d->node, &gv_devices);
 	gv_ndevices++;
 	mutex_unlock(&gv_devices_lock);
+	gv_dev_changed();
 	kobject_uevent(&d->kobj, KOBJ_ADD);
 	return 0;
 }
@@ -159,8 +208,10 @@ void gv_dev_remove(struct pci_dev *pdev)
 	}
 	mutex_unlock(&gv_devices_lock);
 	/* Outside the lock: removing the kobject waits for its readers. */
-	if (d)
+	if (d) {
+		gv_dev_changed();
 		kobject_put(&d->kobj);
+	}
 }
 
 bool gv_dev_lookup(struct pci_dev *pdev, char *orig_driver,

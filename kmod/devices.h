@@ -26,4 +26,22 @@ unsigned int gv_dev_count(void);
 /* Fills pdevs (with references) with up to max managed devices. */
 unsigned int gv_dev_collect(struct pci_dev **pdevs, unsigned int max);
 
+/*
+ * A device as status reports it, read without waiting: a device whose lock
+ * a driver's probe or remove holds is BUSY, with no driver read.
+ */
+struct gv_dev_status {
+	u32 state;			/* GPUVFIO_STATE_* */
+	bool have_driver;
+	bool dma_managed;		/* no driver, or driver_managed_dma */
+	char driver[GV_NAME_LEN];
+};
+
+void gv_dev_status(struct pci_dev *pdev, struct gv_dev_status *s);
+
+/* A counter that changes whenever a device's driver or record may have:
+ * netlink dumps use it to detect that they were interrupted. */
+void gv_dev_changed(void);
+unsigned int gv_dev_generation(void);
+
 #endif /* GV_DEVICES_H */

@@ -13,6 +13,7 @@
 #include "claim.h"
 #include "config.h"
 #include "netlink.h"
+#include "switch.h"
 #include "sysfs.h"
 
 static int param_set_ids(const char *val, const struct kernel_param *kp)
@@ -55,9 +56,12 @@ static int __init gv_init(void)
 {
 	int ret;
 
-	ret = gv_sysfs_init();
+	ret = gv_switch_init();
 	if (ret)
 		return ret;
+	ret = gv_sysfs_init();
+	if (ret)
+		goto err_switch;
 	ret = gv_netlink_init();
 	if (ret)
 		goto err_sysfs;
@@ -73,6 +77,8 @@ err_netlink:
 	gv_netlink_exit();
 err_sysfs:
 	gv_sysfs_exit();
+err_switch:
+	gv_switch_exit();
 	return ret;
 }
 
@@ -81,6 +87,7 @@ static void __exit gv_exit(void)
 	gv_claim_exit();
 	gv_netlink_exit();
 	gv_sysfs_exit();
+	gv_switch_exit();
 	pr_info("unloaded; devices on vfio-pci stay there\n");
 }
 

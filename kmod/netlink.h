@@ -2,7 +2,16 @@
 #ifndef GV_NETLINK_H
 #define GV_NETLINK_H
 
+#include <linux/pci.h>
+
+struct gv_txn;
+
 int gv_netlink_init(void);
 void gv_netlink_exit(void);
+
+/* Announce on the "events" multicast group. gv_nl_event_txn() is called
+ * with the transaction's lock held. */
+void gv_nl_event_txn(struct gv_txn *t, u32 event);
+void gv_nl_event_claimed(struct pci_dev *pdev);
 
 #endif /* GV_NETLINK_H */

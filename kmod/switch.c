@@ -13,34 +13,34 @@
  *
  * Requests on the same IOMMU group are serialised by marking the group busy;
  * no mutex is held across a driver's remove, which can block for as long as
- * a process keeps the device open.
+ * a process keeps the device open. The commit runs on a workqueue and the
+ * caller waits for it only up to its timeout: past it, the caller is told
+ * the change is pending, and an event announces its end.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/delay.h>
 #include <linux/iommu.h>
 #include <linux/kmod.h>
+#include <linux/kref.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/timekeeping.h>
 #include <linux/vgaarb.h>
 #include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "claim.h"
 #include "compat.h"
 #include "config.h"
 #include "devices.h"
+#include "netlink.h"
 #include "switch.h"
 
 #define GV_VFIO		"vfio-pci"
 #define GV_MAX_GROUPS	64
-
-enum gv_role {
-	GV_ROLE_TARGET,
-	GV_ROLE_COMPANION,
-	GV_ROLE_NEUTRAL,
-	GV_ROLE_FOREIGN,
-};
 
 /* How far a device got in its move, for the rollback. */
 enum gv_done {
@@ -59,9 +59,13 @@ struct gv_group {
 struct gv_member {
 	struct pci_dev *pdev;
 	struct gv_group *grp;
-	enum gv_role role;
+	u32 role;			/* GPUVFIO_ROLE_* */
+	u32 fate;			/* GPUVFIO_FATE_* */
+	u32 progress;			/* GPUVFIO_PROGRESS_*, under t->lock */
 	bool dma_managed;
 	enum gv_done done;
+	int err;
+	u64 t_override, t_release, t_attach;
 	char driver[GV_NAME_LEN];	/* bound when classified, "" if none */
 	char override[GV_NAME_LEN];	/* driver_override when classified */
 	char to_driver[GV_NAME_LEN];	/* "": none (claim) or default (unbind) */
@@ -74,13 +78,31 @@ struct gv_devset {
 	unsigned int n;
 };
 
-struct gv_plan {
+struct gv_txn {
+	struct kref ref;
+	/* Orders the worker's progress against reports and events. Never
+	 * held across a driver's remove or probe. */
+	struct mutex lock;
+	struct work_struct work;
+	struct completion done;
+	struct list_head active_node;	/* on gv_active while committing */
+	u32 id;
 	bool bind;
 	unsigned int flags;
+	bool finished;			/* the commit ended (under lock) */
+	bool pending;			/* its caller left before the end */
+	u32 outcome;			/* GPUVFIO_OUTCOME_* */
+	int err;
+	u64 start_ns, elapsed_ns;
+	struct gv_member *waiting;	/* whose driver the worker waits on */
+	char msg[GV_MSG_LEN];		/* the first failure, or the result */
+	char wait_msg[GV_MSG_LEN];	/* what a pending request waits on */
+
 	struct gv_devset devs;		/* targets, then companions */
 	unsigned int ntargets;
 	struct gv_group groups[GV_MAX_GROUPS];
 	unsigned int ngroups;
+	bool holding;			/* the groups are marked busy */
 	struct gv_member *members;
 	unsigned int nmembers, cap;
 	struct gv_member **moves;
@@ -89,31 +111,70 @@ struct gv_plan {
 	unsigned int step;
 };
 
+static struct workqueue_struct *gv_wq;
+static atomic_t gv_txn_ids = ATOMIC_INIT(0);
+
+/*
+ * Logs a failure against pdev (or the module) and keeps the first one as
+ * the transaction's message, which the caller's reply and the event carry.
+ */
+static __printf(3, 4) void fail(struct gv_txn *t, struct pci_dev *pdev,
+				const char *fmt, ...)
+{
+	struct va_format vaf;
+	va_list args;
+	int len = 0;
+
+	va_start(args, fmt);
+	vaf.fmt = fmt;
+	vaf.va = &args;
+	if (pdev)
+		pci_err(pdev, "%pV\n", &vaf);
+	else
+		pr_err("%pV\n", &vaf);
+	va_end(args);
+
+	if (!t)
+		return;
+	mutex_lock(&t->lock);
+	if (!t->msg[0]) {
+		if (pdev)
+			len = scnprintf(t->msg, sizeof(t->msg), "%s ",
+					pci_name(pdev));
+		va_start(args, fmt);
+		vscnprintf(t->msg + len, sizeof(t->msg) - len, fmt, args);
+		va_end(args);
+	}
+	mutex_unlock(&t->lock);
+}
+
 #ifdef GPUVFIO_TEST
 int gv_fail_at;
 
 /* Test builds only: fail step N of the next transactions (0 = never). */
-static int gv_step(struct gv_plan *p, struct gv_member *m, const char *what)
+static int gv_step(struct gv_txn *p, struct gv_member *m, const char *what)
 {
 	if (++p->step != READ_ONCE(gv_fail_at))
 		return 0;
-	pci_warn(m->pdev, "injected fault at step %u (%s)\n", p->step, what);
+	fail(p, m->pdev, "injected fault at step %u (%s)", p->step, what);
 	return -EIO;
 }
 #else
-static inline int gv_step(struct gv_plan *p, struct gv_member *m,
+static inline int gv_step(struct gv_txn *p, struct gv_member *m,
 			  const char *what)
 {
 	return 0;
 }
 #endif
 
+/* Busy groups and committing transactions. */
 static DEFINE_SPINLOCK(gv_busy_lock);
 static LIST_HEAD(gv_busy);
+static LIST_HEAD(gv_active);
 static DECLARE_WAIT_QUEUE_HEAD(gv_busy_wq);
 
 /* Marks every group of the plan busy, or none if one of them is. */
-static bool try_hold_groups(struct gv_plan *p)
+static bool try_hold_groups(struct gv_txn *p)
 {
 	struct gv_group *b;
 	unsigned int i;
@@ -129,19 +190,53 @@ static bool try_hold_groups(struct gv_plan *p)
 	}
 	for (i = 0; i < p->ngroups; i++)
 		list_add(&p->groups[i].busy_node, &gv_busy);
+	p->holding = true;
 	spin_unlock(&gv_busy_lock);
 	return true;
 }
 
-static void release_groups(struct gv_plan *p)
+static void release_groups(struct gv_txn *p)
 {
 	unsigned int i;
 
+	if (!p->holding)
+		return;
 	spin_lock(&gv_busy_lock);
 	for (i = 0; i < p->ngroups; i++)
 		list_del(&p->groups[i].busy_node);
+	p->holding = false;
 	spin_unlock(&gv_busy_lock);
 	wake_up_all(&gv_busy_wq);
+}
+
+bool gv_switch_group_busy(struct iommu_group *group)
+{
+	struct gv_group *b;
+	bool ret = false;
+
+	spin_lock(&gv_busy_lock);
+	list_for_each_entry(b, &gv_busy, busy_node)
+		ret |= b->group == group;
+	spin_unlock(&gv_busy_lock);
+	return ret;
+}
+
+u32 gv_switch_dev_state(struct pci_dev *pdev)
+{
+	struct gv_txn *t;
+	unsigned int i;
+	u32 state = 0;
+
+	spin_lock(&gv_busy_lock);
+	list_for_each_entry(t, &gv_active, active_node) {
+		for (i = 0; i < t->nmoves; i++) {
+			if (t->moves[i]->pdev == pdev)
+				state = t->bind ? GPUVFIO_STATE_BINDING :
+						  GPUVFIO_STATE_UNBINDING;
+		}
+	}
+	spin_unlock(&gv_busy_lock);
+	return state;
 }
 
 struct drv_lookup {
@@ -193,14 +288,15 @@ static struct device_driver *vfio_get(void)
  * or removed holds its lock, maybe for as long as a process keeps it open:
  * that is reported as -EBUSY after a while instead of waiting for it.
  */
-static int read_driver(struct pci_dev *pdev, char *name, bool *dma_managed)
+static int read_driver(struct gv_txn *t, struct pci_dev *pdev, char *name,
+		       bool *dma_managed)
 {
 	struct device_driver *drv;
 	int tries;
 
 	for (tries = 0; !device_trylock(&pdev->dev); tries++) {
 		if (tries == 200) {
-			pci_warn(pdev, "busy: a driver is being probed or removed; try again later\n");
+			fail(t, pdev, "is busy: a driver is being probed or removed outside gpuvfio; nothing changed, try again later");
 			return -EBUSY;
 		}
 		msleep(10);
@@ -213,13 +309,13 @@ static int read_driver(struct pci_dev *pdev, char *name, bool *dma_managed)
 	return 0;
 }
 
-static int add_group(struct gv_plan *p, struct pci_dev *pdev)
+static int add_group(struct gv_txn *p, struct pci_dev *pdev)
 {
 	struct iommu_group *group = iommu_group_get(&pdev->dev);
 	unsigned int i;
 
 	if (!group) {
-		pci_err(pdev, "has no IOMMU group: DMA is not translated, so it cannot be given to a VM safely. Enable VT-d or AMD-Vi in the firmware and boot with intel_iommu=on or amd_iommu=on; nothing was changed\n");
+		fail(p, pdev, "has no IOMMU group: DMA is not translated, so it cannot be given to a VM safely. Enable VT-d or AMD-Vi in the firmware and boot with intel_iommu=on or amd_iommu=on; nothing was changed");
 		return -ENXIO;
 	}
 	for (i = 0; i < p->ngroups; i++) {
@@ -230,8 +326,8 @@ static int add_group(struct gv_plan *p, struct pci_dev *pdev)
 	}
 	if (p->ngroups == GV_MAX_GROUPS) {
 		iommu_group_put(group);
-		pr_err("request spans more than %u IOMMU groups\n",
-		       GV_MAX_GROUPS);
+		fail(p, NULL, "the request spans more than %u IOMMU groups; nothing changed",
+		     GV_MAX_GROUPS);
 		return -E2BIG;
 	}
 	p->groups[p->ngroups++].group = group;
@@ -239,7 +335,7 @@ static int add_group(struct gv_plan *p, struct pci_dev *pdev)
 }
 
 struct collect_ctx {
-	struct gv_plan *p;
+	struct gv_txn *p;
 	struct gv_group *grp;
 };
 
@@ -250,7 +346,7 @@ struct collect_ctx {
 static int collect_member(struct device *dev, void *data)
 {
 	struct collect_ctx *c = data;
-	struct gv_plan *p = c->p;
+	struct gv_txn *p = c->p;
 	struct gv_member *m;
 
 	if (!dev_is_pci(dev))
@@ -282,13 +378,14 @@ static int devset_find(const struct gv_devset *set, struct pci_dev *pdev)
 	return -1;
 }
 
-static int devset_add(struct gv_devset *set, struct pci_dev *pdev)
+static int devset_add(struct gv_txn *t, struct gv_devset *set,
+		      struct pci_dev *pdev)
 {
 	if (devset_find(set, pdev) >= 0)
 		return 0;
 	if (set->n == GV_MAX_DEVICES) {
-		pr_err("request resolves to more than %u devices\n",
-		       GV_MAX_DEVICES);
+		fail(t, NULL, "the request resolves to more than %u devices; nothing changed",
+		     GV_MAX_DEVICES);
 		return -E2BIG;
 	}
 	set->devs[set->n++] = pci_dev_get(pdev);
@@ -306,7 +403,7 @@ static void devset_put(struct gv_devset *set)
  * the target's IOMMU group, but not always (a rescan can split them), so
  * they are looked up by slot, and their own groups are checked too.
  */
-static int add_companions(struct gv_plan *p)
+static int add_companions(struct gv_txn *p)
 {
 	struct pci_dev *sib;
 	unsigned int i;
@@ -318,14 +415,14 @@ static int add_companions(struct gv_plan *p)
 		for (fn = 0; fn < 8 && !ret; fn++) {
 			sib = pci_get_slot(t->bus, PCI_DEVFN(PCI_SLOT(t->devfn), fn));
 			if (sib)
-				ret = devset_add(&p->devs, sib);
+				ret = devset_add(p, &p->devs, sib);
 			pci_dev_put(sib);
 		}
 	}
 	return ret;
 }
 
-static int classify(struct gv_plan *p)
+static int classify(struct gv_txn *p)
 {
 	unsigned int i, j;
 	int idx, ret;
@@ -342,18 +439,19 @@ static int classify(struct gv_plan *p)
 	for (i = 0; i < p->nmembers; i++) {
 		struct gv_member *m = &p->members[i];
 
-		ret = read_driver(m->pdev, m->driver, &m->dma_managed);
+		ret = read_driver(p, m->pdev, m->driver, &m->dma_managed);
 		if (ret)
 			return ret;
 		gv_get_override(m->pdev, m->override, sizeof(m->override));
 		idx = devset_find(&p->devs, m->pdev);
 		if (idx >= 0 && idx < p->ntargets)
-			m->role = GV_ROLE_TARGET;
+			m->role = GPUVFIO_ROLE_TARGET;
 		else if (idx >= 0)
-			m->role = GV_ROLE_COMPANION;
+			m->role = GPUVFIO_ROLE_COMPANION;
 		else
-			m->role = m->dma_managed ? GV_ROLE_NEUTRAL :
-						   GV_ROLE_FOREIGN;
+			m->role = m->dma_managed ? GPUVFIO_ROLE_NEUTRAL :
+						   GPUVFIO_ROLE_FOREIGN;
+		m->fate = GPUVFIO_FATE_STAY;
 	}
 
 	/* A group is owned by a VFIO user (a VM) when its DMA ownership is
@@ -370,7 +468,7 @@ static int classify(struct gv_plan *p)
 	return 0;
 }
 
-static int refuse_foreign(struct gv_plan *p)
+static int refuse_foreign(struct gv_txn *p)
 {
 	unsigned int i;
 	int ret = 0;
@@ -380,16 +478,21 @@ static int refuse_foreign(struct gv_plan *p)
 
 		/* A claim never takes a group from a device that may simply
 		 * not have its driver yet. */
-		if ((p->flags & GV_F_CLAIM) && m->role == GV_ROLE_NEUTRAL &&
+		if ((p->flags & GV_F_CLAIM) &&
+		    m->role == GPUVFIO_ROLE_NEUTRAL &&
 		    !gv_claim_allows(m->pdev, m->grp->group)) {
+			m->fate = GPUVFIO_FATE_BLOCKS;
+			fail(p, m->pdev, "is neither matched by ids= nor a function of a matched device's slot: IOMMU group %d not claimed",
+			     iommu_group_id(m->grp->group));
 			ret = -EXDEV;
 			continue;
 		}
-		if (m->role != GV_ROLE_FOREIGN)
+		if (m->role != GPUVFIO_ROLE_FOREIGN)
 			continue;
-		pci_err(m->pdev, "[%04x:%04x] class %06x, bound to %s, shares IOMMU group %d with this request: refused, nothing changed. Name it as a target too to move it with the group\n",
-			m->pdev->vendor, m->pdev->device, m->pdev->class,
-			m->driver, iommu_group_id(m->grp->group));
+		m->fate = GPUVFIO_FATE_BLOCKS;
+		fail(p, m->pdev, "[%04x:%04x] class %06x, bound to %s, shares IOMMU group %d with this request: refused, nothing changed. Name it as a target too to move it with the group",
+		     m->pdev->vendor, m->pdev->device, m->pdev->class,
+		     m->driver, iommu_group_id(m->grp->group));
 		ret = -EXDEV;
 	}
 	return ret;
@@ -397,39 +500,42 @@ static int refuse_foreign(struct gv_plan *p)
 
 static bool moving_role(struct gv_member *m)
 {
-	return m->role == GV_ROLE_TARGET || m->role == GV_ROLE_COMPANION;
+	return m->role == GPUVFIO_ROLE_TARGET ||
+	       m->role == GPUVFIO_ROLE_COMPANION;
 }
 
-static int check_mover(struct gv_plan *p, struct gv_member *m)
+static int check_mover(struct gv_txn *p, struct gv_member *m)
 {
 	struct pci_dev *pdev = m->pdev;
+	int ret = 0;
 
 	if (gv_config_excluded(pdev)) {
-		pci_err(pdev, "is excluded (exclude=) but is a function of the same slot as a target: refused, nothing changed\n");
-		return -EPERM;
+		fail(p, pdev, "is excluded (exclude=) but is a function of the same slot as a target: refused, nothing changed");
+		ret = -EPERM;
+	} else if (pci_is_bridge(pdev)) {
+		fail(p, pdev, "is a bridge: gpuvfio moves endpoints only; refused, nothing changed");
+		ret = -EOPNOTSUPP;
+	} else if (pdev->is_physfn && pci_num_vf(pdev) > 0) {
+		fail(p, pdev, "is an SR-IOV PF with %d VFs enabled: disable them first (sriov_numvfs); refused, nothing changed",
+		     pci_num_vf(pdev));
+		ret = -EOPNOTSUPP;
+	} else if (m->grp->vfio_user && !(p->flags & GV_F_FORCE)) {
+		fail(p, pdev, "is in IOMMU group %d, which a VFIO user (a VM) holds open: stop the VM first, or force it and wait for the VM to let go; refused, nothing changed",
+		     iommu_group_id(m->grp->group));
+		ret = -EBUSY;
 	}
-	if (pci_is_bridge(pdev)) {
-		pci_err(pdev, "is a bridge: gpuvfio moves endpoints only; refused, nothing changed\n");
-		return -EOPNOTSUPP;
-	}
-	if (pdev->is_physfn && pci_num_vf(pdev) > 0) {
-		pci_err(pdev, "is an SR-IOV PF with %d VFs enabled: disable them first (sriov_numvfs); refused, nothing changed\n",
-			pci_num_vf(pdev));
-		return -EOPNOTSUPP;
-	}
-	if (m->grp->vfio_user) {
-		pci_err(pdev, "IOMMU group %d is in use by a VFIO user (a VM): stop it first; refused, nothing changed\n",
-			iommu_group_id(m->grp->group));
-		return -EBUSY;
-	}
-	return 0;
+	if (ret)
+		m->fate = GPUVFIO_FATE_BLOCKS;
+	return ret;
 }
 
 /* Display functions first: a GPU returns to its driver before its audio. */
-static void add_move(struct gv_plan *p, struct gv_member *m)
+static void add_move(struct gv_txn *p, struct gv_member *m)
 {
 	unsigned int i;
 
+	m->fate = GPUVFIO_FATE_MOVE;
+	m->progress = GPUVFIO_PROGRESS_WAITING;
 	if ((m->pdev->class >> 16) == PCI_BASE_CLASS_DISPLAY) {
 		for (i = p->nmoves; i > 0; i--) {
 			if ((p->moves[i - 1]->pdev->class >> 16) ==
@@ -444,7 +550,7 @@ static void add_move(struct gv_plan *p, struct gv_member *m)
 	p->nmoves++;
 }
 
-static int plan_bind(struct gv_plan *p)
+static int plan_bind(struct gv_txn *p)
 {
 	bool all_unbound = true;
 	unsigned int i;
@@ -456,8 +562,13 @@ static int plan_bind(struct gv_plan *p)
 	for (i = 0; i < p->nmembers; i++) {
 		struct gv_member *m = &p->members[i];
 
-		if (!moving_role(m) || !strcmp(m->driver, GV_VFIO))
+		if (!moving_role(m))
 			continue;
+		if (!strcmp(m->driver, GV_VFIO)) {
+			m->fate = GPUVFIO_FATE_ALREADY;
+			strscpy(m->to_driver, GV_VFIO, sizeof(m->to_driver));
+			continue;
+		}
 		ret = check_mover(p, m);
 		if (ret)
 			return ret;
@@ -469,10 +580,14 @@ static int plan_bind(struct gv_plan *p)
 	if (!p->nmoves)
 		return 0;
 
-	p->vfio = vfio_get();
-	if (!p->vfio) {
+	/* A dry run does not load vfio-pci: that would be a change. */
+	if (p->flags & GV_F_DRY_RUN)
+		p->vfio = driver_get(GV_VFIO);
+	else
+		p->vfio = vfio_get();
+	if (!p->vfio && !(p->flags & GV_F_DRY_RUN)) {
 		if (!(p->flags & GV_F_CLAIM) || !all_unbound) {
-			pr_err("vfio-pci is not available (modprobe vfio-pci failed, or is disabled in modprobe.d): nothing changed\n");
+			fail(p, NULL, "vfio-pci is not available (modprobe vfio-pci failed, or is disabled in modprobe.d): nothing changed");
 			return -ENOPKG;
 		}
 		/* Claim only: the override keeps vendor drivers away and
@@ -486,7 +601,7 @@ static int plan_bind(struct gv_plan *p)
 	return 0;
 }
 
-static int plan_unbind(struct gv_plan *p)
+static int plan_unbind(struct gv_txn *p)
 {
 	char orig_override[GV_NAME_LEN];
 	unsigned int i;
@@ -499,8 +614,11 @@ static int plan_unbind(struct gv_plan *p)
 		if (!moving_role(m))
 			continue;
 		recorded = gv_dev_lookup(m->pdev, m->to_driver, orig_override);
-		if (!recorded && strcmp(m->driver, GV_VFIO))
+		if (!recorded && strcmp(m->driver, GV_VFIO)) {
+			m->fate = GPUVFIO_FATE_ALREADY;
+			strscpy(m->to_driver, m->driver, sizeof(m->to_driver));
 			continue;
+		}
 		ret = check_mover(p, m);
 		if (ret)
 			return ret;
@@ -515,7 +633,7 @@ static int plan_unbind(struct gv_plan *p)
 	return 0;
 }
 
-static int attach(struct pci_dev *pdev, const char *name)
+static int attach(struct gv_txn *t, struct pci_dev *pdev, const char *name)
 {
 	struct device_driver *drv;
 	int ret;
@@ -526,7 +644,8 @@ static int attach(struct pci_dev *pdev, const char *name)
 	}
 	drv = driver_get(name);
 	if (!drv) {
-		pci_warn(pdev, "driver %s is no longer registered\n", name);
+		fail(t, pdev, "cannot go back to %s: that driver is no longer registered",
+		     name);
 		return -ENOENT;
 	}
 	ret = device_driver_attach(drv, &pdev->dev);
@@ -534,37 +653,65 @@ static int attach(struct pci_dev *pdev, const char *name)
 	return ret;
 }
 
-static int move(struct gv_plan *p, struct gv_member *m)
+/* Publishes how far m got; what a pending request waits on. */
+static void progress(struct gv_txn *t, struct gv_member *m, u32 step,
+		     bool blocking)
 {
+	mutex_lock(&t->lock);
+	m->progress = step;
+	t->waiting = blocking ? m : NULL;
+	mutex_unlock(&t->lock);
+}
+
+static int move(struct gv_txn *p, struct gv_member *m)
+{
+	u64 t0;
 	int ret;
 
+	progress(p, m, GPUVFIO_PROGRESS_OVERRIDE, false);
+	t0 = ktime_get_ns();
 	ret = gv_step(p, m, "set driver_override");
 	if (!ret)
 		ret = gv_set_override(m->pdev, m->to_override);
-	if (ret)
+	m->t_override = ktime_get_ns() - t0;
+	if (ret) {
+		fail(p, m->pdev, "driver_override could not be set (%d); rolled back",
+		     ret);
 		return ret;
+	}
 	m->done = GV_DONE_OVERRIDE;
 
 	ret = gv_step(p, m, "release driver");
 	if (ret)
 		return ret;
+	/* The remove can block for as long as a process holds the device. */
+	progress(p, m, GPUVFIO_PROGRESS_RELEASE, m->driver[0]);
+	t0 = ktime_get_ns();
 	device_release_driver(&m->pdev->dev);
+	m->t_release = ktime_get_ns() - t0;
 	m->done = GV_DONE_RELEASE;
 
 	if (p->bind && !m->to_driver[0])
-		return 0;	/* claim only: vfio-pci binds it when it loads */
+		goto done;	/* claim only: vfio-pci binds it when it loads */
 	ret = gv_step(p, m, "attach driver");
 	if (ret)
 		return ret;
 	m->done = GV_DONE_ATTACH;
-	ret = attach(m->pdev, m->to_driver);
-	if (ret)
-		pci_err(m->pdev, "%s did not take the device (%d)\n",
-			m->to_driver[0] ? m->to_driver : "default driver", ret);
-	return ret;
+	progress(p, m, GPUVFIO_PROGRESS_ATTACH, true);
+	t0 = ktime_get_ns();
+	ret = attach(p, m->pdev, m->to_driver);
+	m->t_attach = ktime_get_ns() - t0;
+	if (ret) {
+		fail(p, m->pdev, "%s did not take the device (%d); rolled back",
+		     m->to_driver[0] ? m->to_driver : "its default driver", ret);
+		return ret;
+	}
+done:
+	progress(p, m, GPUVFIO_PROGRESS_DONE, false);
+	return 0;
 }
 
-static int verify(struct gv_plan *p)
+static int verify(struct gv_txn *p)
 {
 	char now[GV_NAME_LEN];
 	unsigned int i;
@@ -576,7 +723,7 @@ static int verify(struct gv_plan *p)
 
 		ret = gv_step(p, m, "verify");
 		if (!ret)
-			ret = read_driver(m->pdev, now, NULL);
+			ret = read_driver(p, m->pdev, now, NULL);
 		if (ret)
 			return ret;
 		if (p->bind || m->to_driver[0])
@@ -584,9 +731,9 @@ static int verify(struct gv_plan *p)
 		else
 			ok = strcmp(now, GV_VFIO);
 		if (!ok) {
-			pci_err(m->pdev, "is on %s instead of %s\n",
-				now[0] ? now : "no driver",
-				m->to_driver[0] ? m->to_driver : "its default driver");
+			fail(p, m->pdev, "is on %s instead of %s; rolled back",
+			     now[0] ? now : "no driver",
+			     m->to_driver[0] ? m->to_driver : "its default driver");
 			return -EIO;
 		}
 	}
@@ -594,8 +741,8 @@ static int verify(struct gv_plan *p)
 		return 0;
 	for (i = 0; i < p->ngroups; i++) {
 		if (iommu_group_dma_owner_claimed(p->groups[i].group)) {
-			pr_err("IOMMU group %d is not viable after the move: a member uses the DMA API\n",
-			       iommu_group_id(p->groups[i].group));
+			fail(p, NULL, "IOMMU group %d is not viable after the move: a member uses the DMA API; rolled back",
+			     iommu_group_id(p->groups[i].group));
 			return -EIO;
 		}
 	}
@@ -607,7 +754,7 @@ static int verify(struct gv_plan *p)
  * last touched first. Runs to the end whatever fails, and says what it
  * could not restore.
  */
-static void rollback(struct gv_plan *p, unsigned int started)
+static void rollback(struct gv_txn *p, unsigned int started)
 {
 	char now[GV_NAME_LEN];
 	unsigned int i;
@@ -620,25 +767,32 @@ static void rollback(struct gv_plan *p, unsigned int started)
 		if (gv_set_override(m->pdev, m->override))
 			pci_err(m->pdev, "rollback: could not restore driver_override '%s'\n",
 				m->override);
-		if (!read_driver(m->pdev, now, NULL) && !strcmp(now, m->driver))
-			continue;
-		device_release_driver(&m->pdev->dev);
-		if (m->driver[0] && attach(m->pdev, m->driver))
-			pci_err(m->pdev, "rollback: %s did not take the device back\n",
-				m->driver);
-		else
-			pci_info(m->pdev, "rolled back to %s\n",
-				 m->driver[0] ? m->driver : "no driver");
+		if (read_driver(p, m->pdev, now, NULL) || strcmp(now, m->driver)) {
+			progress(p, m, GPUVFIO_PROGRESS_RELEASE, true);
+			device_release_driver(&m->pdev->dev);
+			if (m->driver[0] && attach(p, m->pdev, m->driver)) {
+				pci_err(m->pdev, "rollback: %s did not take the device back\n",
+					m->driver);
+				progress(p, m, GPUVFIO_PROGRESS_RELEASE, false);
+				continue;
+			}
+		}
+		pci_info(m->pdev, "rolled back to %s\n",
+			 m->driver[0] ? m->driver : "no driver");
+		progress(p, m, GPUVFIO_PROGRESS_ROLLED_BACK, false);
 	}
 }
 
-static int commit(struct gv_plan *p)
+static int commit(struct gv_txn *p)
 {
 	unsigned int i;
 	int ret = 0;
 
-	for (i = 0; i < p->nmoves && !ret; i++)
+	for (i = 0; i < p->nmoves && !ret; i++) {
 		ret = move(p, p->moves[i]);
+		if (ret)
+			p->moves[i]->err = ret;
+	}
 	if (!ret)
 		ret = verify(p);
 	if (ret) {
@@ -667,66 +821,279 @@ static int commit(struct gv_plan *p)
 	return 0;
 }
 
-int gv_switch_devices(struct pci_dev **pdevs, unsigned int n, bool bind,
-		      unsigned int flags)
+static void finish(struct gv_txn *t, int err, u32 outcome)
 {
-	struct gv_plan *p;
+	mutex_lock(&t->lock);
+	t->err = err;
+	t->outcome = outcome;
+	t->elapsed_ns = ktime_get_ns() - t->start_ns;
+	t->waiting = NULL;
+	t->finished = true;
+	if (!err)
+		scnprintf(t->msg, sizeof(t->msg), "%s %u device%s",
+			  t->bind ? "moved to vfio-pci:" : "given back:",
+			  t->nmoves, t->nmoves == 1 ? "" : "s");
+	mutex_unlock(&t->lock);
+}
+
+static void gv_txn_release(struct kref *ref)
+{
+	struct gv_txn *t = container_of(ref, struct gv_txn, ref);
+	unsigned int i;
+
+	release_groups(t);
+	driver_put(t->vfio);
+	for (i = 0; i < t->nmembers; i++)
+		pci_dev_put(t->members[i].pdev);
+	kfree(t->members);
+	kfree(t->moves);
+	for (i = 0; i < t->ngroups; i++)
+		iommu_group_put(t->groups[i].group);
+	devset_put(&t->devs);
+	kfree(t);
+}
+
+void gv_txn_put(struct gv_txn *t)
+{
+	if (t)
+		kref_put(&t->ref, gv_txn_release);
+}
+
+/*
+ * The commit, on gv_wq. It holds a reference on the transaction and on the
+ * module (so that rmmod fails instead of waiting while a change is pending).
+ */
+static void gv_txn_work(struct work_struct *work)
+{
+	struct gv_txn *t = container_of(work, struct gv_txn, work);
+	int ret;
+
+	ret = commit(t);
+
+	spin_lock(&gv_busy_lock);
+	list_del(&t->active_node);
+	spin_unlock(&gv_busy_lock);
+	release_groups(t);
+	gv_dev_changed();
+	finish(t, ret, ret ? GPUVFIO_OUTCOME_ROLLED_BACK : GPUVFIO_OUTCOME_DONE);
+
+	mutex_lock(&t->lock);
+	if (t->pending)
+		pr_info("transaction %u (%s) %s after it was reported pending\n",
+			t->id, t->bind ? "bind" : "unbind",
+			ret ? "was rolled back" : "completed");
+	gv_nl_event_txn(t, ret ? GPUVFIO_EVENT_ROLLED_BACK :
+			t->bind ? GPUVFIO_EVENT_BOUND : GPUVFIO_EVENT_UNBOUND);
+	mutex_unlock(&t->lock);
+
+	complete(&t->done);
+	gv_txn_put(t);
+	module_put(THIS_MODULE);
+}
+
+struct gv_txn *gv_txn_new(bool bind, unsigned int flags)
+{
+	struct gv_txn *t = kzalloc(sizeof(*t), GFP_KERNEL);
+
+	if (!t)
+		return NULL;
+	kref_init(&t->ref);
+	mutex_init(&t->lock);
+	INIT_WORK(&t->work, gv_txn_work);
+	init_completion(&t->done);
+	INIT_LIST_HEAD(&t->active_node);
+	t->id = atomic_inc_return(&gv_txn_ids);
+	t->bind = bind;
+	t->flags = flags;
+	t->start_ns = ktime_get_ns();
+	return t;
+}
+
+int gv_txn_add_devices(struct gv_txn *t, struct pci_dev **pdevs,
+		       unsigned int n)
+{
 	unsigned int i;
 	int ret = 0;
 
-	p = kzalloc(sizeof(*p), GFP_KERNEL);
-	if (!p)
-		return -ENOMEM;
-	p->bind = bind;
-	p->flags = flags;
 	for (i = 0; i < n && !ret; i++)
-		ret = devset_add(&p->devs, pdevs[i]);
-	p->ntargets = p->devs.n;
-	if (!ret)
-		ret = add_companions(p);
+		ret = devset_add(t, &t->devs, pdevs[i]);
+	return ret;
+}
+
+static unsigned long time_left(unsigned long deadline)
+{
+	return time_before(jiffies, deadline) ? deadline - jiffies : 0;
+}
+
+int gv_txn_run(struct gv_txn *t, unsigned int timeout_ms)
+{
+	unsigned long deadline = jiffies + msecs_to_jiffies(timeout_ms);
+	unsigned int i;
+	long left;
+	int ret;
+
+	t->ntargets = t->devs.n;
+	ret = add_companions(t);
 
 	/* Every group is found before any driver is touched: without an
 	 * IOMMU, vfio-pci's probe of a VGA device would evict the console
 	 * before it fails. */
-	for (i = 0; i < p->devs.n && !ret; i++)
-		ret = add_group(p, p->devs.devs[i]);
+	for (i = 0; i < t->devs.n && !ret; i++)
+		ret = add_group(t, t->devs.devs[i]);
 	if (ret)
-		goto out_groups;
+		goto refused;
 
-	ret = wait_event_killable(gv_busy_wq, try_hold_groups(p));
-	if (ret)
-		goto out_groups;
+	left = wait_event_killable_timeout(gv_busy_wq, try_hold_groups(t),
+					   time_left(deadline));
+	if (left == -ERESTARTSYS) {
+		ret = -EINTR;
+		fail(t, NULL, "interrupted while waiting for another request on the same IOMMU group; nothing changed");
+		goto refused;
+	}
+	if (!left && !t->holding) {
+		ret = -EBUSY;
+		fail(t, NULL, "another request holds the same IOMMU group (it may be pending: see gpuvfio status); nothing changed, try again when it completes");
+		goto refused;
+	}
 
-	ret = classify(p);
+	ret = classify(t);
 	if (ret)
-		goto out_release;
-	p->moves = kcalloc(p->nmembers, sizeof(*p->moves), GFP_KERNEL);
-	if (!p->moves) {
+		goto refused;
+	t->moves = kcalloc(t->nmembers, sizeof(*t->moves), GFP_KERNEL);
+	if (!t->moves) {
 		ret = -ENOMEM;
-		goto out_release;
+		goto refused;
 	}
-	ret = bind ? plan_bind(p) : plan_unbind(p);
+	ret = t->bind ? plan_bind(t) : plan_unbind(t);
 	if (ret)
-		goto out_release;
-	if (!p->nmoves) {
-		pr_info("nothing to do: every device is already %s\n",
-			bind ? "on vfio-pci" : "off vfio-pci");
-		goto out_release;
+		goto refused;
+	if (t->flags & GV_F_DRY_RUN) {
+		release_groups(t);
+		mutex_lock(&t->lock);
+		scnprintf(t->msg, sizeof(t->msg), "dry run: %u device%s would move%s; nothing changed",
+			  t->nmoves, t->nmoves == 1 ? "" : "s",
+			  t->bind && t->nmoves && !t->vfio ?
+			  " (vfio-pci is not loaded: the bind loads it)" : "");
+		mutex_unlock(&t->lock);
+		finish(t, 0, GPUVFIO_OUTCOME_DRY_RUN);
+		return 0;
 	}
-	ret = commit(p);
+	if (!t->nmoves) {
+		release_groups(t);
+		mutex_lock(&t->lock);
+		scnprintf(t->msg, sizeof(t->msg), "nothing to do: every device is already %s",
+			  t->bind ? "on vfio-pci" : "off vfio-pci");
+		mutex_unlock(&t->lock);
+		pr_info("%s\n", t->msg);
+		finish(t, 0, GPUVFIO_OUTCOME_NOTHING);
+		return 0;
+	}
 
-out_release:
-	release_groups(p);
-	driver_put(p->vfio);
-	for (i = 0; i < p->nmembers; i++)
-		pci_dev_put(p->members[i].pdev);
-	kfree(p->members);
-	kfree(p->moves);
-out_groups:
-	for (i = 0; i < p->ngroups; i++)
-		iommu_group_put(p->groups[i].group);
-	devset_put(&p->devs);
-	kfree(p);
+	kref_get(&t->ref);
+	__module_get(THIS_MODULE);
+	spin_lock(&gv_busy_lock);
+	list_add_tail(&t->active_node, &gv_active);
+	spin_unlock(&gv_busy_lock);
+	gv_dev_changed();
+	queue_work(gv_wq, &t->work);
+
+	left = wait_for_completion_killable_timeout(&t->done,
+						    time_left(deadline));
+	mutex_lock(&t->lock);
+	if (!t->finished) {
+		struct gv_member *m = t->waiting;
+
+		t->pending = true;
+		t->outcome = GPUVFIO_OUTCOME_PENDING;
+		t->elapsed_ns = ktime_get_ns() - t->start_ns;
+		if (m)
+			scnprintf(t->wait_msg, sizeof(t->wait_msg), "pending: waiting for %s to %s %s, which a process may hold open; the change completes when it lets go",
+				  m->progress == GPUVFIO_PROGRESS_ATTACH ?
+				  (m->to_driver[0] ? m->to_driver : "the default driver") :
+				  m->driver,
+				  m->progress == GPUVFIO_PROGRESS_ATTACH ?
+				  "probe" : "release", pci_name(m->pdev));
+		else
+			scnprintf(t->wait_msg, sizeof(t->wait_msg), "pending: the change is still in progress");
+		pr_info("transaction %u: %s\n", t->id, t->wait_msg);
+		gv_nl_event_txn(t, GPUVFIO_EVENT_PENDING);
+		mutex_unlock(&t->lock);
+		return -EINPROGRESS;
+	}
+	ret = t->err;
+	mutex_unlock(&t->lock);
+	return ret;
+
+refused:
+	release_groups(t);
+	finish(t, ret, GPUVFIO_OUTCOME_REFUSED);
+	return ret;
+}
+
+void gv_txn_lock(struct gv_txn *t)
+{
+	mutex_lock(&t->lock);
+}
+
+void gv_txn_unlock(struct gv_txn *t)
+{
+	mutex_unlock(&t->lock);
+}
+
+void gv_txn_report(struct gv_txn *t, struct gv_txn_report *r)
+{
+	lockdep_assert_held(&t->lock);
+	r->id = t->id;
+	r->bind = t->bind;
+	r->outcome = t->outcome;
+	r->err = t->err;
+	r->msg = t->finished ? t->msg : t->wait_msg;
+	r->elapsed_ns = t->finished || t->pending ? t->elapsed_ns :
+			ktime_get_ns() - t->start_ns;
+	r->wait_pdev = NULL;
+	r->wait_driver = NULL;
+	if (t->pending && !t->finished && t->waiting) {
+		struct gv_member *m = t->waiting;
+
+		r->wait_pdev = m->pdev;
+		r->wait_driver = m->progress == GPUVFIO_PROGRESS_ATTACH ?
+				 m->to_driver : m->driver;
+	}
+	r->nmembers = t->nmembers;
+}
+
+void gv_txn_member(struct gv_txn *t, unsigned int i,
+		   struct gv_member_report *r)
+{
+	struct gv_member *m = &t->members[i];
+
+	lockdep_assert_held(&t->lock);
+	r->pdev = m->pdev;
+	r->group = iommu_group_id(m->grp->group);
+	r->role = m->role;
+	r->fate = m->fate;
+	r->progress = m->fate == GPUVFIO_FATE_MOVE ? m->progress : 0;
+	r->err = m->err;
+	r->from_driver = m->driver;
+	r->to_driver = m->fate == GPUVFIO_FATE_MOVE ||
+		       m->fate == GPUVFIO_FATE_ALREADY ? m->to_driver : NULL;
+	r->t_override_ns = m->t_override;
+	r->t_release_ns = m->t_release;
+	r->t_attach_ns = m->t_attach;
+}
+
+int gv_switch_devices(struct pci_dev **pdevs, unsigned int n, bool bind,
+		      unsigned int flags)
+{
+	struct gv_txn *t = gv_txn_new(bind, flags);
+	int ret;
+
+	if (!t)
+		return -ENOMEM;
+	ret = gv_txn_add_devices(t, pdevs, n);
+	if (!ret)
+		ret = gv_txn_run(t, GPUVFIO_TIMEOUT_DEFAULT_MS);
+	gv_txn_put(t);
 	return ret;
 }
 
@@ -734,7 +1101,7 @@ out_groups:
  * Adds every device matching id, or with no id every device ids= claims;
  * returns how many matched, or a negative errno.
  */
-static int add_matching(struct gv_devset *set, const struct gv_id *id,
+static int add_matching(struct gv_txn *t, const struct gv_id *id,
 			const char *name)
 {
 	struct pci_dev *pdev = NULL;
@@ -749,7 +1116,7 @@ static int add_matching(struct gv_devset *set, const struct gv_id *id,
 			continue;
 		}
 		found++;
-		ret = devset_add(set, pdev);
+		ret = devset_add(t, &t->devs, pdev);
 		if (ret) {
 			pci_dev_put(pdev);
 			return ret;
@@ -758,48 +1125,47 @@ static int add_matching(struct gv_devset *set, const struct gv_id *id,
 	return found;
 }
 
-static int resolve_one(const struct gv_target *t, bool bind,
-		       struct gv_devset *set)
+int gv_txn_add_target(struct gv_txn *t, const struct gv_target *tg)
 {
 	char name[GV_ID_LEN];
 	struct pci_dev *pdev;
 	int ret;
 
-	switch (t->kind) {
+	switch (tg->kind) {
 	case GV_TARGET_ADDR:
-		gv_format_addr(name, sizeof(name), &t->addr);
-		pdev = pci_get_domain_bus_and_slot(t->addr.domain, t->addr.bus,
-						   t->addr.devfn);
+		gv_format_addr(name, sizeof(name), &tg->addr);
+		pdev = pci_get_domain_bus_and_slot(tg->addr.domain, tg->addr.bus,
+						   tg->addr.devfn);
 		if (!pdev) {
-			pr_err("no PCI device at %s\n", name);
+			fail(t, NULL, "no PCI device at %s", name);
 			return -ENODEV;
 		}
 		if (gv_config_excluded(pdev)) {
-			pci_err(pdev, "is excluded (exclude=): refused, nothing changed\n");
+			fail(t, pdev, "is excluded (exclude=): refused, nothing changed");
 			ret = -EPERM;
 		} else {
-			ret = devset_add(set, pdev);
+			ret = devset_add(t, &t->devs, pdev);
 		}
 		pci_dev_put(pdev);
 		return ret;
 	case GV_TARGET_ID:
-		gv_format_id(name, sizeof(name), &t->id);
-		ret = add_matching(set, &t->id, name);
+		gv_format_id(name, sizeof(name), &tg->id);
+		ret = add_matching(t, &tg->id, name);
 		if (!ret) {
-			pr_err("no device matches %s (or every match is excluded)\n",
-			       name);
+			fail(t, NULL, "no device matches %s (or every match is excluded)",
+			     name);
 			return -ENODEV;
 		}
 		return ret < 0 ? ret : 0;
 	case GV_TARGET_ALL:
-		if (!bind) {
-			set->n += gv_dev_collect(set->devs + set->n,
-						 GV_MAX_DEVICES - set->n);
+		if (!t->bind) {
+			t->devs.n += gv_dev_collect(t->devs.devs + t->devs.n,
+						    GV_MAX_DEVICES - t->devs.n);
 			return 0;
 		}
-		ret = add_matching(set, NULL, "ids=");
+		ret = add_matching(t, NULL, "ids=");
 		if (!ret) {
-			pr_err("no device matches ids=: set ids first\n");
+			fail(t, NULL, "no device matches ids=: set ids first");
 			return -ENODEV;
 		}
 		return ret < 0 ? ret : 0;
@@ -807,24 +1173,26 @@ static int resolve_one(const struct gv_target *t, bool bind,
 	return -EINVAL;
 }
 
-static int switch_targets(const struct gv_target *t, unsigned int nt,
+unsigned int gv_txn_ndevices(struct gv_txn *t)
+{
+	return t->devs.n;
+}
+
+static int switch_targets(const struct gv_target *tg, unsigned int nt,
 			  bool bind)
 {
-	struct gv_devset *set;
+	struct gv_txn *t;
 	unsigned int i;
 	int ret = 0;
 
-	set = kzalloc(sizeof(*set), GFP_KERNEL);
-	if (!set)
+	t = gv_txn_new(bind, 0);
+	if (!t)
 		return -ENOMEM;
 	for (i = 0; i < nt && !ret; i++)
-		ret = resolve_one(&t[i], bind, set);
-	if (!ret && set->n)
-		ret = gv_switch_devices(set->devs, set->n, bind, 0);
-	else if (!ret)
-		pr_info("nothing to do: gpuvfio manages no device\n");
-	devset_put(set);
-	kfree(set);
+		ret = gv_txn_add_target(t, &tg[i]);
+	if (!ret)
+		ret = gv_txn_run(t, GPUVFIO_TIMEOUT_DEFAULT_MS);
+	gv_txn_put(t);
 	return ret;
 }
 
@@ -836,4 +1204,18 @@ int gv_bind_targets(const struct gv_target *t, unsigned int n)
 int gv_unbind_targets(const struct gv_target *t, unsigned int n)
 {
 	return switch_targets(t, n, false);
+}
+
+int gv_switch_init(void)
+{
+	/* Unbound: independent groups are moved in parallel, and a worker
+	 * blocked in a driver's remove does not hold up the others. */
+	gv_wq = alloc_workqueue("gpuvfio", WQ_UNBOUND, 0);
+	return gv_wq ? 0 : -ENOMEM;
+}
+
+void gv_switch_exit(void)
+{
+	/* Nothing is queued: a pending transaction holds a module reference. */
+	destroy_workqueue(gv_wq);
 }

@@ -18,7 +18,7 @@ static const struct {
 	{ ENXIO, "ENXIO" }, { EXDEV, "EXDEV" }, { EOPNOTSUPP, "EOPNOTSUPP" },
 	{ ENOPKG, "ENOPKG" }, { EBUSY, "EBUSY" }, { EIO, "EIO" },
 	{ E2BIG, "E2BIG" }, { ENOENT, "ENOENT" }, { EACCES, "EACCES" },
-	{ EINTR, "EINTR" }, { ENOMEM, "ENOMEM" },
+	{ EINTR, "EINTR" }, { ENOMEM, "ENOMEM" }, { EINPROGRESS, "EINPROGRESS" },
 };
 
 int main(int argc, char *argv[])

@@ -2,10 +2,26 @@
 /*
  * gpuvfio: the generic netlink protocol between gpuvfio.ko and its tools.
  *
- * Family name GPUVFIO_GENL_NAME ("gpuvfio"), version GPUVFIO_GENL_VERSION.
- * Attributes are only ever appended; attribute 0 is never used. Every
- * string is NUL-terminated. Reading commands are open to every user;
- * commands that change state require CAP_SYS_ADMIN.
+ * Family GPUVFIO_GENL_NAME ("gpuvfio"), version GPUVFIO_GENL_VERSION, one
+ * multicast group GPUVFIO_MCGRP_EVENTS ("events"). Attributes are only ever
+ * appended; attribute 0 of every set is never used. Strings are
+ * NUL-terminated. Commands that read are open to every user; commands that
+ * change state need CAP_SYS_ADMIN (-EPERM otherwise). Every request is
+ * validated strictly: an unknown attribute, a wrong type or length, an
+ * unknown flag bit or a missing required attribute is rejected with an
+ * extended ACK that names the attribute (NLMSGERR_ATTR_OFFS, or
+ * NLMSGERR_ATTR_MISS_TYPE for a missing one) and a message, and changes
+ * nothing. Errors: -EINVAL malformed, -ERANGE a number out of range,
+ * -EOPNOTSUPP unknown flag bits, -E2BIG too many targets, -ENODEV no such
+ * device or group, -EPERM not privileged. What generic netlink rejects
+ * before the family sees a request (an unknown command, a dump of a
+ * do-only command, a short header, a nonzero reserved field) carries its
+ * errno only. Dumps ignore the do-only attributes.
+ *
+ * A device is named by its PCI address, "0000:01:00.0". A target is a PCI
+ * address ("0000:01:00.0" or "01:00.0"), a vendor:device ID with optional
+ * subsystem IDs ("10de:1bb3", "10de:1bb3:10de:11d8"), or "all" (bind: every
+ * device ids= matches; unbind: every device gpuvfio manages).
  *
  * GPUVFIO_CMD_GET_CONFIG (do)
  *   request:  no attributes
@@ -15,16 +31,128 @@
  *             GPUVFIO_A_EXCLUDE      NLA_NUL_STRING  the exclude list
  *             GPUVFIO_A_MANAGED      NLA_U32         number of devices
  *                                                    gpuvfio manages
+ *
+ * GPUVFIO_CMD_SET_CONFIG (do, CAP_SYS_ADMIN)
+ *   request:  GPUVFIO_A_IDS          NLA_NUL_STRING  new ids list (optional)
+ *             GPUVFIO_A_EXCLUDE      NLA_NUL_STRING  new exclude list
+ *                                                    (optional; one of
+ *                                                    the two is required)
+ *             GPUVFIO_A_TIMEOUT_MS   NLA_U32         optional, see BIND
+ *   reply:    as GPUVFIO_CMD_GET_CONFIG. Lists are validated as a whole
+ *             before either is applied. Devices a new ids list matches are
+ *             claimed at once, as at module load; the claim's outcome is
+ *             reported in the kernel log and as events.
+ *
+ * GPUVFIO_CMD_GET_DEVICE (do, dump)
+ *   request:  GPUVFIO_A_ADDR         NLA_NUL_STRING  the device (do only;
+ *                                                    required)
+ *   reply:    GPUVFIO_A_DEVICE       NLA_NESTED      one device:
+ *               GPUVFIO_DEV_A_ADDR          NLA_NUL_STRING
+ *               GPUVFIO_DEV_A_VENDOR        NLA_U16
+ *               GPUVFIO_DEV_A_DEVICE        NLA_U16
+ *               GPUVFIO_DEV_A_SUBVENDOR     NLA_U16
+ *               GPUVFIO_DEV_A_SUBDEVICE     NLA_U16
+ *               GPUVFIO_DEV_A_CLASS         NLA_U32  24-bit class code
+ *               GPUVFIO_DEV_A_GROUP         NLA_U32  IOMMU group (absent:
+ *                                                    the device has none)
+ *               GPUVFIO_DEV_A_DRIVER        NLA_NUL_STRING  bound driver,
+ *                                           "" for none; absent while the
+ *                                           device is busy (state BUSY)
+ *               GPUVFIO_DEV_A_STATE         NLA_U32  enum gpuvfio_state
+ *               GPUVFIO_DEV_A_MANAGED       NLA_FLAG gpuvfio parked it
+ *               GPUVFIO_DEV_A_ORIG_DRIVER   NLA_NUL_STRING  managed only:
+ *                                           the driver it came from
+ *               GPUVFIO_DEV_A_ORIG_OVERRIDE NLA_NUL_STRING  managed only:
+ *                                           its driver_override before
+ *               GPUVFIO_DEV_A_BOOT_VGA      NLA_FLAG the boot VGA device
+ *               GPUVFIO_DEV_A_MATCHED       NLA_FLAG ids= matches it
+ *               GPUVFIO_DEV_A_EXCLUDED      NLA_FLAG exclude= names it
+ *   A dump lists every PCI device. A dump that a change interrupted ends
+ *   with NLM_F_DUMP_INTR set on its messages: read it again.
+ *
+ * GPUVFIO_CMD_GET_GROUP (do, dump)
+ *   request:  GPUVFIO_A_GROUP_ID     NLA_U32         the group (do only;
+ *                                                    required)
+ *   reply:    GPUVFIO_A_GROUP        NLA_NESTED      one IOMMU group:
+ *               GPUVFIO_GROUP_A_ID          NLA_U32
+ *               GPUVFIO_GROUP_A_VIABLE      NLA_FLAG no member is on a
+ *                                           driver that does its own DMA:
+ *                                           a VM can be given the group
+ *               GPUVFIO_GROUP_A_VFIO_USER   NLA_FLAG a VFIO user (a VM)
+ *                                           owns the group
+ *               GPUVFIO_GROUP_A_BUSY        NLA_FLAG a bind or unbind is
+ *                                           in progress (maybe pending)
+ *             GPUVFIO_A_MEMBERS      NLA_NESTED      the members, each a
+ *                                                    GPUVFIO_A_DEVICE nest
+ *   A dump lists every IOMMU group, by id, and detects changes as above.
+ *
+ * GPUVFIO_CMD_BIND, GPUVFIO_CMD_UNBIND (do, CAP_SYS_ADMIN)
+ *   request:  GPUVFIO_A_TARGETS      NLA_NESTED      required: one or more
+ *               GPUVFIO_A_TARGET     NLA_NUL_STRING  a target (see above)
+ *             GPUVFIO_A_FLAGS        NLA_U32         enum gpuvfio_flags
+ *             GPUVFIO_A_TIMEOUT_MS   NLA_U32         how long the request
+ *                                                    may wait: 1..3600000,
+ *                                                    default 10000
+ *   reply (sent whenever the targets could be resolved, also when the
+ *   request is then refused or fails; the error itself follows in the
+ *   ACK, with an extended-ACK message):
+ *             GPUVFIO_A_TXN          NLA_U32         the transaction's id,
+ *                                                    as in its events
+ *             GPUVFIO_A_OUTCOME      NLA_U32         enum gpuvfio_outcome
+ *             GPUVFIO_A_ERRNO        NLA_U32         positive errno, 0
+ *             GPUVFIO_A_MESSAGE      NLA_NUL_STRING  what happened, or why
+ *                                                    not, in a sentence
+ *             GPUVFIO_A_ELAPSED_NS   NLA_U64         time in the request
+ *             GPUVFIO_A_WAIT_ADDR    NLA_NUL_STRING  pending: the device
+ *                                                    whose driver blocks
+ *             GPUVFIO_A_WAIT_DRIVER  NLA_NUL_STRING  pending: that driver
+ *             GPUVFIO_A_MEMBERS      NLA_NESTED      every member of every
+ *                                                    group involved, each a
+ *                                                    GPUVFIO_A_DEVICE nest
+ *                                                    with, in addition:
+ *               GPUVFIO_DEV_A_ROLE          NLA_U32  enum gpuvfio_role
+ *               GPUVFIO_DEV_A_FATE          NLA_U32  enum gpuvfio_fate
+ *               GPUVFIO_DEV_A_FROM_DRIVER   NLA_NUL_STRING  driver when
+ *                                           the request began
+ *               GPUVFIO_DEV_A_TO_DRIVER     NLA_NUL_STRING  where it goes;
+ *                                           "" for the kernel's default
+ *                                           driver (unbind) or none yet
+ *                                           (claim before vfio-pci loads)
+ *               GPUVFIO_DEV_A_PROGRESS      NLA_U32  enum gpuvfio_progress
+ *               GPUVFIO_DEV_A_ERRNO         NLA_U32  the step that failed
+ *                                           on this device failed so
+ *               GPUVFIO_DEV_A_T_OVERRIDE_NS NLA_U64  time per step, once
+ *               GPUVFIO_DEV_A_T_RELEASE_NS  NLA_U64  the step has run
+ *               GPUVFIO_DEV_A_T_ATTACH_NS   NLA_U64
+ *   A request whose driver remove or probe takes longer than its timeout
+ *   returns with outcome PENDING and error 0: the change goes on in the
+ *   kernel, completes by itself when the holder lets the device go, and is
+ *   announced by an event with the same GPUVFIO_A_TXN. A request on a
+ *   group that another request holds waits for it, for up to the timeout,
+ *   and then fails with -EBUSY having changed nothing.
+ *
+ * GPUVFIO_CMD_EVENT (multicast on "events" only)
+ *             GPUVFIO_A_EVENT        NLA_U32         enum gpuvfio_event
+ *             GPUVFIO_A_TXN, _OUTCOME, _ERRNO, _MESSAGE, _ELAPSED_NS,
+ *             _WAIT_ADDR, _WAIT_DRIVER, _MEMBERS as in the bind reply
+ *             (CLAIMED: GPUVFIO_A_MEMBERS holds the one device claimed).
  */
 #ifndef _UAPI_LINUX_GPUVFIO_H
 #define _UAPI_LINUX_GPUVFIO_H
 
 #define GPUVFIO_GENL_NAME	"gpuvfio"
 #define GPUVFIO_GENL_VERSION	1
+#define GPUVFIO_MCGRP_EVENTS	"events"
 
 enum gpuvfio_cmd {
 	GPUVFIO_CMD_UNSPEC,
 	GPUVFIO_CMD_GET_CONFIG,
+	GPUVFIO_CMD_SET_CONFIG,
+	GPUVFIO_CMD_GET_DEVICE,
+	GPUVFIO_CMD_GET_GROUP,
+	GPUVFIO_CMD_BIND,
+	GPUVFIO_CMD_UNBIND,
+	GPUVFIO_CMD_EVENT,
 	__GPUVFIO_CMD_MAX
 };
 #define GPUVFIO_CMD_MAX (__GPUVFIO_CMD_MAX - 1)
@@ -35,11 +163,171 @@ enum gpuvfio_attr {
 	GPUVFIO_A_IDS,
 	GPUVFIO_A_EXCLUDE,
 	GPUVFIO_A_MANAGED,
+	GPUVFIO_A_ADDR,
+	GPUVFIO_A_GROUP_ID,
+	GPUVFIO_A_TARGETS,
+	GPUVFIO_A_TARGET,
+	GPUVFIO_A_FLAGS,
+	GPUVFIO_A_TIMEOUT_MS,
+	GPUVFIO_A_TXN,
+	GPUVFIO_A_OUTCOME,
+	GPUVFIO_A_ERRNO,
+	GPUVFIO_A_MESSAGE,
+	GPUVFIO_A_ELAPSED_NS,
+	GPUVFIO_A_WAIT_ADDR,
+	GPUVFIO_A_WAIT_DRIVER,
+	GPUVFIO_A_DEVICE,
+	GPUVFIO_A_GROUP,
+	GPUVFIO_A_MEMBERS,
+	GPUVFIO_A_EVENT,
+	GPUVFIO_A_PAD,
 	__GPUVFIO_A_MAX
 };
 #define GPUVFIO_A_MAX (__GPUVFIO_A_MAX - 1)
 
+enum gpuvfio_dev_attr {
+	GPUVFIO_DEV_A_UNSPEC,
+	GPUVFIO_DEV_A_ADDR,
+	GPUVFIO_DEV_A_VENDOR,
+	GPUVFIO_DEV_A_DEVICE,
+	GPUVFIO_DEV_A_SUBVENDOR,
+	GPUVFIO_DEV_A_SUBDEVICE,
+	GPUVFIO_DEV_A_CLASS,
+	GPUVFIO_DEV_A_GROUP,
+	GPUVFIO_DEV_A_DRIVER,
+	GPUVFIO_DEV_A_STATE,
+	GPUVFIO_DEV_A_MANAGED,
+	GPUVFIO_DEV_A_ORIG_DRIVER,
+	GPUVFIO_DEV_A_ORIG_OVERRIDE,
+	GPUVFIO_DEV_A_BOOT_VGA,
+	GPUVFIO_DEV_A_MATCHED,
+	GPUVFIO_DEV_A_EXCLUDED,
+	GPUVFIO_DEV_A_ROLE,
+	GPUVFIO_DEV_A_FATE,
+	GPUVFIO_DEV_A_FROM_DRIVER,
+	GPUVFIO_DEV_A_TO_DRIVER,
+	GPUVFIO_DEV_A_PROGRESS,
+	GPUVFIO_DEV_A_ERRNO,
+	GPUVFIO_DEV_A_T_OVERRIDE_NS,
+	GPUVFIO_DEV_A_T_RELEASE_NS,
+	GPUVFIO_DEV_A_T_ATTACH_NS,
+	GPUVFIO_DEV_A_PAD,
+	__GPUVFIO_DEV_A_MAX
+};
+#define GPUVFIO_DEV_A_MAX (__GPUVFIO_DEV_A_MAX - 1)
+
+enum gpuvfio_group_attr {
+	GPUVFIO_GROUP_A_UNSPEC,
+	GPUVFIO_GROUP_A_ID,
+	GPUVFIO_GROUP_A_VIABLE,
+	GPUVFIO_GROUP_A_VFIO_USER,
+	GPUVFIO_GROUP_A_BUSY,
+	__GPUVFIO_GROUP_A_MAX
+};
+#define GPUVFIO_GROUP_A_MAX (__GPUVFIO_GROUP_A_MAX - 1)
+
+/* GPUVFIO_A_FLAGS of a bind or unbind. */
+enum gpuvfio_flags {
+	/* Plan only: reply with every member and its fate, change nothing. */
+	GPUVFIO_F_DRY_RUN	= 1U << 0,
+	/* Do not refuse a group a VFIO user (a VM) owns: vfio-pci's remove
+	 * then waits for the VM to let go, and the request goes pending. */
+	GPUVFIO_F_FORCE		= 1U << 1,
+	__GPUVFIO_F_ALL		= GPUVFIO_F_DRY_RUN | GPUVFIO_F_FORCE
+};
+
+/* GPUVFIO_DEV_A_STATE: where a device is, read from the device itself. */
+enum gpuvfio_state {
+	GPUVFIO_STATE_UNSPEC,
+	GPUVFIO_STATE_UNBOUND,		/* no driver, no vfio-pci override */
+	GPUVFIO_STATE_HOST,		/* on a driver other than vfio-pci */
+	GPUVFIO_STATE_VFIO,		/* on vfio-pci */
+	GPUVFIO_STATE_CLAIMED,		/* no driver yet, vfio-pci override
+					 * set: vfio-pci binds it when it
+					 * loads, no other driver can */
+	GPUVFIO_STATE_BUSY,		/* a driver is being probed or removed
+					 * outside gpuvfio */
+	GPUVFIO_STATE_BINDING,		/* a bind is moving it (maybe pending) */
+	GPUVFIO_STATE_UNBINDING,	/* an unbind is moving it */
+	__GPUVFIO_STATE_MAX
+};
+#define GPUVFIO_STATE_MAX (__GPUVFIO_STATE_MAX - 1)
+
+/* GPUVFIO_DEV_A_ROLE: a member's part in a request (see docs/switch.md). */
+enum gpuvfio_role {
+	GPUVFIO_ROLE_UNSPEC,
+	GPUVFIO_ROLE_TARGET,		/* named by the request */
+	GPUVFIO_ROLE_COMPANION,		/* another function of a target's slot */
+	GPUVFIO_ROLE_NEUTRAL,		/* no driver, or one that leaves DMA to
+					 * its owner: left as it is */
+	GPUVFIO_ROLE_FOREIGN,		/* on a host driver: refuses the request */
+	__GPUVFIO_ROLE_MAX
+};
+#define GPUVFIO_ROLE_MAX (__GPUVFIO_ROLE_MAX - 1)
+
+/* GPUVFIO_DEV_A_FATE: what the request does with a member. */
+enum gpuvfio_fate {
+	GPUVFIO_FATE_UNSPEC,
+	GPUVFIO_FATE_MOVE,		/* moves from FROM_DRIVER to TO_DRIVER */
+	GPUVFIO_FATE_STAY,		/* not touched */
+	GPUVFIO_FATE_ALREADY,		/* already where the request wants it */
+	GPUVFIO_FATE_BLOCKS,		/* refuses the request (foreign,
+					 * excluded, bridge, VFIO user) */
+	__GPUVFIO_FATE_MAX
+};
+#define GPUVFIO_FATE_MAX (__GPUVFIO_FATE_MAX - 1)
+
+/* GPUVFIO_DEV_A_PROGRESS: how far a moving member got. */
+enum gpuvfio_progress {
+	GPUVFIO_PROGRESS_UNSPEC,
+	GPUVFIO_PROGRESS_WAITING,	/* not started */
+	GPUVFIO_PROGRESS_OVERRIDE,	/* setting driver_override */
+	GPUVFIO_PROGRESS_RELEASE,	/* its driver is being removed */
+	GPUVFIO_PROGRESS_ATTACH,	/* the new driver is probing it */
+	GPUVFIO_PROGRESS_DONE,		/* moved */
+	GPUVFIO_PROGRESS_ROLLED_BACK,	/* returned to where it was */
+	__GPUVFIO_PROGRESS_MAX
+};
+#define GPUVFIO_PROGRESS_MAX (__GPUVFIO_PROGRESS_MAX - 1)
+
+/* GPUVFIO_A_OUTCOME of a bind or unbind. */
+enum gpuvfio_outcome {
+	GPUVFIO_OUTCOME_UNSPEC,
+	GPUVFIO_OUTCOME_DONE,		/* every device moved */
+	GPUVFIO_OUTCOME_NOTHING,	/* already satisfied: nothing to do */
+	GPUVFIO_OUTCOME_DRY_RUN,	/* the plan; nothing changed */
+	GPUVFIO_OUTCOME_REFUSED,	/* refused before any change */
+	GPUVFIO_OUTCOME_ROLLED_BACK,	/* a step failed; every device went
+					 * back to where it was */
+	GPUVFIO_OUTCOME_PENDING,	/* past the timeout; goes on in the
+					 * kernel, an event tells the end */
+	__GPUVFIO_OUTCOME_MAX
+};
+#define GPUVFIO_OUTCOME_MAX (__GPUVFIO_OUTCOME_MAX - 1)
+
+/* GPUVFIO_A_EVENT. */
+enum gpuvfio_event {
+	GPUVFIO_EVENT_UNSPEC,
+	GPUVFIO_EVENT_BOUND,		/* a bind completed */
+	GPUVFIO_EVENT_UNBOUND,		/* an unbind completed */
+	GPUVFIO_EVENT_ROLLED_BACK,	/* a bind or unbind failed and was
+					 * rolled back */
+	GPUVFIO_EVENT_PENDING,		/* a request returned to its caller
+					 * before its change completed */
+	GPUVFIO_EVENT_CLAIMED,		/* a device that appeared (hotplug,
+					 * rescan) was claimed */
+	__GPUVFIO_EVENT_MAX
+};
+#define GPUVFIO_EVENT_MAX (__GPUVFIO_EVENT_MAX - 1)
+
 /* Longest ids= or exclude= list, in bytes including the NUL. */
 #define GPUVFIO_LIST_MAX	4096
+/* Longest target string, in bytes including the NUL. */
+#define GPUVFIO_TARGET_MAX	64
+/* Most targets in one request. */
+#define GPUVFIO_TARGETS_MAX	64
+/* Default and longest timeout of a bind or unbind. */
+#define GPUVFIO_TIMEOUT_DEFAULT_MS	10000
+#define GPUVFIO_TIMEOUT_MAX_MS		3600000
 
 #endif /* _UAPI_LINUX_GPUVFIO_H */

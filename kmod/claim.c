@@ -111,7 +111,10 @@ void gv_claim_all(void)
 		ret = iommu_group_for_each_dev(group, &s, scan_member);
 		if (!ret)
 			ret = gv_switch_devices(s.pdevs, s.n, true, GV_F_CLAIM);
-		if (ret)
+		if (ret == -EINPROGRESS)
+			pr_info("IOMMU group %d: the claim is pending; it completes when the device is let go\n",
+				iommu_group_id(group));
+		else if (ret)
 			pr_warn("IOMMU group %d not claimed (%d)\n",
 				iommu_group_id(group), ret);
 		put_scan(&s);

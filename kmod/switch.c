@@ -114,16 +114,40 @@ struct gv_txn {
 static struct workqueue_struct *gv_wq;
 static atomic_t gv_txn_ids = ATOMIC_INIT(0);
 
-/*
- * Logs a failure against pdev (or the module) and keeps the first one as
- * the transaction's message, which the caller's reply and the event carry.
- */
+/* Keeps the first failure as the transaction's message, which the
+ * caller's reply and the event carry. */
+static __printf(3, 0) void set_msg(struct gv_txn *t, struct pci_dev *pdev,
+				   const char *fmt,
+		    va_list args)
+{
+	int len = 0;
+
+	mutex_lock(&t->lock);
+	if (!t->msg[0]) {
+		if (pdev)
+			len = scnprintf(t->msg, sizeof(t->msg), "%s ",
+					pci_name(pdev));
+		vscnprintf(t->msg + len, sizeof(t->msg) - len, fmt, args);
+	}
+	mutex_unlock(&t->lock);
+}
+
+static __printf(3, 4) void note(struct gv_txn *t, struct pci_dev *pdev,
+				const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	set_msg(t, pdev, fmt, args);
+	va_end(args);
+}
+
+/* Logs a failure against pdev (or the module) and keeps it (see above). */
 static __printf(3, 4) void fail(struct gv_txn *t, struct pci_dev *pdev,
 				const char *fmt, ...)
 {
 	struct va_format vaf;
 	va_list args;
-	int len = 0;
 
 	va_start(args, fmt);
 	vaf.fmt = fmt;
@@ -134,18 +158,9 @@ static __printf(3, 4) void fail(struct gv_txn *t, struct pci_dev *pdev,
 		pr_err("%pV\n", &vaf);
 	va_end(args);
 
-	if (!t)
-		return;
-	mutex_lock(&t->lock);
-	if (!t->msg[0]) {
-		if (pdev)
-			len = scnprintf(t->msg, sizeof(t->msg), "%s ",
-					pci_name(pdev));
-		va_start(args, fmt);
-		vscnprintf(t->msg + len, sizeof(t->msg) - len, fmt, args);
-		va_end(args);
-	}
-	mutex_unlock(&t->lock);
+	va_start(args, fmt);
+	set_msg(t, pdev, fmt, args);
+	va_end(args);
 }
 
 #ifdef GPUVFIO_TEST
@@ -482,7 +497,7 @@ static int refuse_foreign(struct gv_txn *p)
 		    m->role == GPUVFIO_ROLE_NEUTRAL &&
 		    !gv_claim_allows(m->pdev, m->grp->group)) {
 			m->fate = GPUVFIO_FATE_BLOCKS;
-			fail(p, m->pdev, "is neither matched by ids= nor a function of a matched device's slot: IOMMU group %d not claimed",
+			note(p, m->pdev, "is neither matched by ids= nor a function of a matched device's slot: IOMMU group %d not claimed",
 			     iommu_group_id(m->grp->group));
 			ret = -EXDEV;
 			continue;
@@ -653,6 +668,25 @@ static int attach(struct gv_txn *t, struct pci_dev *pdev, const char *name)
 	return ret;
 }
 
+/*
+ * A host driver cannot bind into a group a VFIO user still owns (-EBUSY).
+ * When a VM exits, vfio-pci's remove returns as soon as the device is
+ * closed, a moment before the group is: an unbind that was waiting for the
+ * VM retries for a while instead of rolling back.
+ */
+static int attach_host(struct gv_txn *p, struct gv_member *m)
+{
+	int ret, tries;
+
+	for (tries = 0;; tries++) {
+		ret = attach(p, m->pdev, m->to_driver);
+		if (ret != -EBUSY || p->bind || tries == 50 ||
+		    !iommu_group_dma_owner_claimed(m->grp->group))
+			return ret;
+		msleep(100);
+	}
+}
+
 /* Publishes how far m got; what a pending request waits on. */
 static void progress(struct gv_txn *t, struct gv_member *m, u32 step,
 		     bool blocking)
@@ -699,7 +733,7 @@ static int move(struct gv_txn *p, struct gv_member *m)
 	m->done = GV_DONE_ATTACH;
 	progress(p, m, GPUVFIO_PROGRESS_ATTACH, true);
 	t0 = ktime_get_ns();
-	ret = attach(p, m->pdev, m->to_driver);
+	ret = attach_host(p, m);
 	m->t_attach = ktime_get_ns() - t0;
 	if (ret) {
 		fail(p, m->pdev, "%s did not take the device (%d); rolled back",

@@ -9,8 +9,10 @@
 #
 # Steps: install the dependencies, fetch the kernels, build the CLI, host
 # unit tests, the QEMU suite on every kernel line (which also builds the
-# module W=1-clean), the DKMS build. Every step prints check lines
-# ("ok - ..." / "FAIL - ...", QEMU ones prefixed with the release); the run
+# module W=1-clean), the DKMS build and install, make install/uninstall and
+# the boot files, the Debian packages (built, installed, purged). Every step
+# prints check lines ("ok - ..." / "FAIL - ...", QEMU ones prefixed with the
+# release; "skip - ..." says what did not run and why); the run
 # ends with one line "N passed, N failed" and fails if anything failed.
 set -eu
 
@@ -114,10 +116,16 @@ else
 	echo "==> no tests/unit/Makefile yet: no host unit tests"
 fi
 
+if [ -f tests/fuzz/Makefile ]; then
+	step fuzz make -C tests/fuzz check FUZZ_SECONDS="${GV_FUZZ_SECONDS:-20}" || true
+fi
+
 step qemu tests/qemu/run.sh --no-total "${run_args[@]}" || true
 
 releases=()
 mapfile -t releases < <(scripts/fetch-kernels.sh --list "${patterns[@]}")
 step dkms scripts/dkms-check.sh "${releases[@]}" || true
+step install scripts/install-check.sh "${releases[@]}" || true
+step package scripts/package-check.sh "${releases[@]}" || true
 
 finish

@@ -5,13 +5,18 @@ set -eu
 
 # Build: compiler, kernel headers of both supported lines, the CLI's libraries.
 # Tests: QEMU and what goes into the guest's initramfs; dkms for the DKMS check;
-# clang for the fuzz targets; jq for JSON checks.
+# clang and its libFuzzer runtime for the fuzz targets; jq for JSON checks.
+# Packaging (scripts/package-check.sh): debhelper and dh-dkms for
+# dpkg-buildpackage, initramfs-tools for mkinitramfs, dracut-core for a dracut
+# image (not `dracut`, which conflicts with initramfs-tools; dracut-core does
+# not, and installs no kernel hooks), shellcheck for the boot scripts.
 PACKAGES="
 build-essential pkg-config
 libnl-3-dev libnl-genl-3-dev libpci-dev pci.ids pciutils
 linux-headers-amd64 linux-headers-6.12-amd64
 qemu-system-x86 busybox-static kmod cpio xz-utils zstd
-dkms dpkg-dev clang jq python3
+dkms dpkg-dev clang libclang-rt-14-dev jq python3
+debhelper dh-dkms initramfs-tools dracut-core shellcheck
 "
 
 missing=

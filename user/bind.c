@@ -1,60 +1,67 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gpuvfio bind / unbind: move devices (and their IOMMU groups) to vfio-pci
- * and back. For now through /sys/kernel/gpuvfio/{bind,unbind}: the targets
- * are checked here with the module's own grammar, so that a typo is refused
- * before anything is touched, then written in one go; the module does the
- * switch as one transaction and answers with an errno.
+ * and back, over netlink. The targets are checked here with the module's
+ * own grammar, so that a typo is refused before anything is sent. Then a
+ * dry run asks the module which devices would move, the processes holding
+ * their nodes are looked for (a driver's remove would wait for them), and
+ * only then is the request made. The module answers with every member of
+ * every group involved and what happened to it.
  */
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "bind.h"
 #include "gpuvfio.h"
-#include "groups.h"
+#include "holders.h"
 #include "json.h"
-#include "pci.h"
+#include "nl.h"
 #include "sysfs.h"
+
+#define MAX_HOLDERS	64
 
 static void usage(FILE *f, bool bind)
 {
+	fprintf(f, "Usage: %s %s [-j|--json] (TARGET...|--all) [-n|--dry-run] [-f|--force]\n"
+		   "       %*s [-t|--timeout SECONDS]\n",
+		gv_prog, bind ? "bind" : "unbind", (int)strlen(bind ? "bind" : "unbind"), "");
 	if (bind)
-		fprintf(f,
-			"Usage: %s bind [-j|--json] TARGET...|--all\n"
-			"Moves each target, with the other functions of its card, to vfio-pci.\n",
-			gv_prog);
+		fputs("Moves each target, with the other functions of its card, to vfio-pci.\n", f);
 	else
-		fprintf(f,
-			"Usage: %s unbind [-j|--json] TARGET...|--all\n"
-			"Gives each target, with the other functions of its card, back to the\n"
-			"driver it had before gpuvfio moved it.\n",
-			gv_prog);
+		fputs("Gives each target, with the other functions of its card, back to the\n"
+		      "driver it had before gpuvfio moved it.\n", f);
 	fputs("TARGET is a PCI address (0000:01:00.0 or 01:00.0) or a vendor:device ID\n"
-	      "(10de:1bb3: every matching device); --all means every device matching\n"
-	      "the module's ids=.\n",
+	      "(10de:1bb3: every matching device); --all means every device matching\n",
+	      f);
+	fputs(bind ? "the module's ids=.\n" : "the module's ids= that gpuvfio manages.\n", f);
+	fputs("  -n, --dry-run          print the plan: every member and what would happen\n"
+	      "  -f, --force            go ahead although processes hold the devices (the\n"
+	      "                         request then waits for them, up to the timeout)\n"
+	      "  -t, --timeout SECONDS  how long to wait (0.001 to 3600; default: the\n"
+	      "                         module's, 10); past it the request is pending (exit 4)\n",
 	      f);
 }
 
 const char *gv_switch_strerror(int err, bool bind)
 {
 	switch (err) {
+	case -EPERM:
+	case -EACCES:
+		return "changing drivers needs root (CAP_SYS_ADMIN): run as root";
 	case -EINVAL:
-		return "the module refused the target list as malformed although this tool accepted it: "
-		       "the module and the tool may be of different versions (dmesg has the module's reason)";
+		return "the module refused the request as malformed although this tool accepted it: "
+		       "the module and the tool may be of different versions";
 	case -ENODEV:
 		return "no device matches a target: check the addresses and IDs with `gpuvfio status` or `lspci -Dnn`";
-	case -EPERM:
-		return "a target is in the module's exclude list, and gpuvfio never touches those: "
-		       "take it out of /sys/kernel/gpuvfio/exclude first if it really should go to a VM";
 	case -ENXIO:
 		return "the IOMMU is off, so the device has no IOMMU group: enable VT-d (Intel) or AMD-Vi (AMD) "
 		       "in the firmware setup and boot with intel_iommu=on or amd_iommu=on";
 	case -EXDEV:
-		return "another device on a host driver shares the IOMMU group (dmesg and `gpuvfio status` name it): "
+		return "another device on a host driver shares the IOMMU group: "
 		       "name it as a target too to move it along, or put the card in a slot with its own group";
 	case -EOPNOTSUPP:
 		return "a target is a PCI bridge or an SR-IOV physical function with VFs enabled: "
@@ -63,25 +70,56 @@ const char *gv_switch_strerror(int err, bool bind)
 		return "vfio-pci is not available: install it, or check that it is not blacklisted "
 		       "(`modprobe vfio-pci` says why it does not load)";
 	case -EBUSY:
-		return bind ? "a VFIO user (a running VM) owns the group: stop the VM or detach the device from it first"
-			    : "a VFIO user (a running VM) still has the group open: shut the VM down or detach the device first";
+		return bind ? "the group is busy: a VFIO user (a running VM) owns it, or another request holds it"
+			    : "the group is busy: a VFIO user (a running VM) still has it open, or another request holds it";
 	case -EIO:
 		return "a step failed and every device was put back as it was: dmesg has the step and the reason";
-	case -EACCES:
-		return "permission denied: moving devices needs root";
 	case -E2BIG:
 		return "too many targets for one request: split them";
 	}
 	return NULL;
 }
 
+int gv_parse_timeout(const char *s, uint32_t *ms)
+{
+	uint64_t whole = 0, frac = 0;
+	unsigned int digits = 0, fdigits = 0;
+	const char *p = s;
+
+	for (; *p >= '0' && *p <= '9'; p++, digits++) {
+		whole = whole * 10 + (uint64_t)(*p - '0');
+		if (whole > 1000000)
+			return -ERANGE;
+	}
+	if (*p == '.') {
+		for (p++; *p >= '0' && *p <= '9'; p++, fdigits++) {
+			/* Past a millisecond only zeros are taken. */
+			if (fdigits >= 3) {
+				if (*p != '0')
+					return -ERANGE;
+				continue;
+			}
+			frac = frac * 10 + (uint64_t)(*p - '0');
+		}
+		if (!fdigits)
+			return -EINVAL;
+		for (; fdigits < 3; fdigits++)
+			frac *= 10;
+	}
+	if (*p || (!digits && !fdigits))
+		return -EINVAL;
+	whole = whole * 1000 + frac;
+	if (whole < 1 || whole > GPUVFIO_TIMEOUT_MAX_MS)
+		return -ERANGE;
+	*ms = (uint32_t)whole;
+	return 0;
+}
+
 int gv_switch_parse(int argc, char **argv, bool all, struct gv_switch_req *r)
 {
 	struct gv_parse_err err;
 	unsigned int got, i;
-	size_t len = 0;
-	char one[GV_ID_LEN + GV_ADDR_LEN];
-	int ret, n;
+	int ret;
 
 	if (all) {
 		if (argc > 0) {
@@ -93,7 +131,7 @@ int gv_switch_parse(int argc, char **argv, bool all, struct gv_switch_req *r)
 	}
 	for (; argc > 0; argc--, argv++) {
 		ret = gv_parse_target_list(*argv, r->t + r->nt,
-					   GV_MAX_LIST - r->nt, &got, &err);
+					       GV_MAX_LIST - r->nt, &got, &err);
 		if (ret == -E2BIG) {
 			gv_err("too many targets: at most %d in one request", GV_MAX_LIST);
 			return GV_EXIT_USAGE;
@@ -101,6 +139,10 @@ int gv_switch_parse(int argc, char **argv, bool all, struct gv_switch_req *r)
 		if (ret) {
 			gv_err("'%.*s' is neither a PCI address (0000:01:00.0 or 01:00.0) nor a vendor:device ID (10de:1bb3): nothing was changed",
 			       (int)err.len, err.tok);
+			return GV_EXIT_USAGE;
+		}
+		if (!got) {
+			gv_err("an empty target: name a PCI address or a vendor:device ID");
 			return GV_EXIT_USAGE;
 		}
 		r->nt += got;
@@ -120,322 +162,492 @@ int gv_switch_parse(int argc, char **argv, bool all, struct gv_switch_req *r)
 	for (i = 0; i < r->nt; i++) {
 		switch (r->t[i].kind) {
 		case GV_TARGET_ADDR:
-			gv_format_addr(one, sizeof(one), &r->t[i].addr);
+			gv_format_addr(r->text[i], sizeof(r->text[i]), &r->t[i].addr);
 			break;
 		case GV_TARGET_ID:
-			gv_format_id(one, sizeof(one), &r->t[i].id);
+			gv_format_id(r->text[i], sizeof(r->text[i]), &r->t[i].id);
 			break;
 		case GV_TARGET_ALL:
-			strcpy(one, "all");
+			snprintf(r->text[i], sizeof(r->text[i]), "all");
 			break;
 		}
-		n = snprintf(r->text + len, sizeof(r->text) - len, "%s%s",
-			     i ? " " : "", one);
-		if (n < 0 || (size_t)n >= sizeof(r->text) - len) {
-			gv_err("the target list is too long for one request: split it");
-			return GV_EXIT_USAGE;
-		}
-		len += (size_t)n;
+		r->textp[i] = r->text[i];
 	}
 	return 0;
 }
 
-static bool matches_request(const struct gv_switch_req *r, const struct gv_dev *d)
-{
-	unsigned int i;
+/* ---- Output ------------------------------------------------------------ */
 
-	for (i = 0; i < r->nt; i++)
-		if (gv_dev_match(d, &r->t[i]))
-			return true;
-	return false;
+void gv_format_ms(char *buf, size_t size, uint64_t ns)
+{
+	snprintf(buf, size, "%" PRIu64 ".%03" PRIu64, ns / 1000000,
+		 (ns / 1000) % 1000);
 }
 
-static const struct gv_dev *before_of(const struct gv_host *before,
-				      const struct gv_dev *d)
-{
-	return before ? gv_host_find(before, &d->addr) : NULL;
-}
-
-static bool dev_changed(const struct gv_host *before, const struct gv_dev *d)
-{
-	const struct gv_dev *b = before_of(before, d);
-
-	return b && strcmp(b->driver, d->driver);
-}
-
-static bool dev_reported(const struct gv_switch_req *r, const struct gv_host *before,
-			 const struct gv_dev *d)
-{
-	return matches_request(r, d) || dev_changed(before, d) ||
-	       (r->all && d->managed);
-}
-
-static bool group_reported(const struct gv_switch_req *r, const struct gv_host *before,
-			   const struct gv_host *after, const struct gv_group *g)
-{
-	size_t i;
-
-	for (i = 0; i < g->nmembers; i++)
-		if (dev_reported(r, before, &after->devs[g->members[i]]))
-			return true;
-	return false;
-}
-
-static const char *driver_or_none(const char *driver)
+static const char *or_none(const char *driver)
 {
 	return *driver ? driver : "none";
 }
 
-static void human_member(FILE *f, const struct gv_host *before,
-			 const struct gv_dev *d)
+static const char *outcome_words(uint32_t outcome)
 {
-	const struct gv_dev *b = before_of(before, d);
+	switch (outcome) {
+	case GPUVFIO_OUTCOME_DONE:
+		return "done";
+	case GPUVFIO_OUTCOME_NOTHING:
+		return "nothing to do";
+	case GPUVFIO_OUTCOME_DRY_RUN:
+		return "the plan (dry run: nothing changed)";
+	case GPUVFIO_OUTCOME_REFUSED:
+		return "refused, nothing changed";
+	case GPUVFIO_OUTCOME_ROLLED_BACK:
+		return "failed, every device put back as it was";
+	case GPUVFIO_OUTCOME_PENDING:
+		return "pending";
+	}
+	return "unknown outcome";
+}
 
-	fprintf(f, "  %s %s [%04x:%04x]: ", d->name,
-		d->class_name ? d->class_name : "unknown class", d->vendor,
-		d->device);
-	if (!b)
-		fprintf(f, "%s (new)", driver_or_none(d->driver));
-	else if (strcmp(b->driver, d->driver))
-		fprintf(f, "%s -> %s", driver_or_none(b->driver),
-			driver_or_none(d->driver));
-	else
-		fprintf(f, "%s (unchanged)", driver_or_none(d->driver));
-	if (d->managed && strcmp(d->state, "vfio"))
-		fprintf(f, "; gpuvfio: %s", *d->state ? d->state : "unknown");
+static void print_times(FILE *f, const struct gv_nl_dev *d)
+{
+	char ms[32];
+	const char *sep = "  (";
+
+	if (d->has_t_override) {
+		gv_format_ms(ms, sizeof(ms), d->t_override_ns);
+		fprintf(f, "%soverride %s ms", sep, ms);
+		sep = ", ";
+	}
+	if (d->has_t_release) {
+		gv_format_ms(ms, sizeof(ms), d->t_release_ns);
+		fprintf(f, "%srelease %s ms", sep, ms);
+		sep = ", ";
+	}
+	if (d->has_t_attach) {
+		gv_format_ms(ms, sizeof(ms), d->t_attach_ns);
+		fprintf(f, "%sattach %s ms", sep, ms);
+		sep = ", ";
+	}
+	if (strcmp(sep, "  ("))
+		fputc(')', f);
+}
+
+static void human_member(FILE *f, const struct gv_nl_dev *d, bool bind)
+{
+	const char *role = gv_nl_role_name(d->role);
+	const char *fate = gv_nl_fate_name(d->fate);
+	const char *prog = gv_nl_progress_name(d->progress);
+	const char *from = d->has_from ? d->from_driver : d->driver;
+
+	fprintf(f, "  %-12s  %-9s  %-7s  ", d->addr, role ? role : "?",
+		fate ? fate : "?");
+	switch (d->fate) {
+	case GPUVFIO_FATE_MOVE:
+		fprintf(f, "%s -> %s", or_none(from),
+			!d->has_to ? "?" : *d->to_driver ? d->to_driver :
+			bind ? "none yet" : "the kernel's default driver");
+		break;
+	case GPUVFIO_FATE_BLOCKS:
+		fprintf(f, "on %s: refuses the request", or_none(from));
+		break;
+	default:
+		fprintf(f, "%s", or_none(from));
+		break;
+	}
+	if (d->fate == GPUVFIO_FATE_MOVE && prog &&
+	    d->progress != GPUVFIO_PROGRESS_DONE &&
+	    d->progress != GPUVFIO_PROGRESS_WAITING)
+		fprintf(f, " [%s]", prog);
+	if (d->err)
+		fprintf(f, " [failed: %s]", strerror((int)d->err));
+	print_times(f, d);
 	fputc('\n', f);
 }
 
-static void json_member(struct json *j, const struct gv_host *before,
-			const struct gv_dev *d)
+void gv_result_print_members(FILE *f, const struct gv_nl_result *res, bool bind)
 {
-	const struct gv_dev *b = before_of(before, d);
-	char id[8];
+	int64_t group = -2;
+	size_t i;
+
+	for (i = 0; i < res->nmembers; i++) {
+		if (res->members[i].group != group) {
+			group = res->members[i].group;
+			if (group >= 0)
+				fprintf(f, "IOMMU group %" PRId64 ":\n", group);
+			else
+				fputs("No IOMMU group:\n", f);
+		}
+		human_member(f, &res->members[i], bind);
+	}
+}
+
+static void human_header(FILE *f, const struct gv_switch_req *r,
+			 const struct gv_nl_result *res)
+{
+	char ms[32];
+
+	fprintf(f, "%s: %s", r->bind ? "bind" : "unbind", outcome_words(res->outcome));
+	if (res->has_txn || res->has_elapsed) {
+		fputs(" (", f);
+		if (res->has_txn)
+			fprintf(f, "txn %" PRIu32 "%s", res->txn, res->has_elapsed ? ", " : "");
+		if (res->has_elapsed) {
+			gv_format_ms(ms, sizeof(ms), res->elapsed_ns);
+			fprintf(f, "%s ms", ms);
+		}
+		fputc(')', f);
+	}
+	/* A refusal's or failure's reason goes to stderr. */
+	if (*res->message && (res->outcome == GPUVFIO_OUTCOME_DONE ||
+			      res->outcome == GPUVFIO_OUTCOME_NOTHING ||
+			      res->outcome == GPUVFIO_OUTCOME_DRY_RUN))
+		fprintf(f, ": %s", res->message);
+	fputc('\n', f);
+}
+
+static void json_ms(struct json *j, const char *key, bool has, uint64_t ns)
+{
+	char ms[32];
+
+	json_key(j, key);
+	if (!has) {
+		json_null(j);
+		return;
+	}
+	gv_format_ms(ms, sizeof(ms), ns);
+	json_number_text(j, ms);
+}
+
+static void json_hex4(struct json *j, const char *key, bool has, unsigned int v)
+{
+	char buf[8];
+
+	json_key(j, key);
+	if (!has) {
+		json_null(j);
+		return;
+	}
+	snprintf(buf, sizeof(buf), "%04x", v & 0xffff);
+	json_string(j, buf);
+}
+
+static void json_member(struct json *j, const struct gv_nl_dev *d)
+{
+	const char *from = d->has_from ? d->from_driver : d->has_driver ? d->driver : "";
 
 	json_object_open(j);
 	json_key(j, "address");
-	json_string(j, d->name);
-	snprintf(id, sizeof(id), "%04x", d->vendor & 0xffff);
-	json_key(j, "vendor");
-	json_string(j, id);
-	snprintf(id, sizeof(id), "%04x", d->device & 0xffff);
-	json_key(j, "device");
-	json_string(j, id);
-	snprintf(id, sizeof(id), "%04x", (d->class >> 8) & 0xffff);
-	json_key(j, "class");
-	json_string(j, id);
-	json_key(j, "driver_before");
-	json_string(j, b && *b->driver ? b->driver : NULL);
-	json_key(j, "driver_after");
-	json_string(j, *d->driver ? d->driver : NULL);
-	json_key(j, "changed");
-	json_bool(j, dev_changed(before, d));
-	json_key(j, "managed");
-	json_bool(j, d->managed);
-	json_key(j, "state");
-	json_string(j, d->managed && *d->state ? d->state : NULL);
+	json_string(j, d->addr);
+	json_key(j, "group");
+	if (d->group >= 0)
+		json_int(j, d->group);
+	else
+		json_null(j);
+	json_key(j, "role");
+	json_string(j, gv_nl_role_name(d->role));
+	json_key(j, "fate");
+	json_string(j, gv_nl_fate_name(d->fate));
+	json_key(j, "from_driver");
+	json_string(j, *from ? from : NULL);
+	json_key(j, "to_driver");
+	json_string(j, d->has_to ? d->to_driver : NULL);
+	json_key(j, "progress");
+	json_string(j, gv_nl_progress_name(d->progress));
+	json_key(j, "errno");
+	json_uint(j, d->err);
+	json_ms(j, "t_override_ms", d->has_t_override, d->t_override_ns);
+	json_ms(j, "t_release_ms", d->has_t_release, d->t_release_ns);
+	json_ms(j, "t_attach_ms", d->has_t_attach, d->t_attach_ns);
+	json_hex4(j, "vendor", d->has_ids, d->vendor);
+	json_hex4(j, "device", d->has_ids, d->device);
+	json_hex4(j, "class", d->has_class, d->class >> 8);
 	json_object_close(j);
 }
 
-int gv_switch_report(FILE *f, bool json, const struct gv_switch_req *r,
-		     const struct gv_host *before, const struct gv_host *after)
+void gv_result_json(struct json *j, const struct gv_nl_result *res, int err,
+		    const char *message)
 {
-	const struct gv_group *g;
-	const struct gv_dev *d;
-	bool changed = false;
-	struct json j;
-	size_t i, k, shown = 0;
+	size_t i;
 
-	for (i = 0; i < after->ndevs; i++)
-		changed |= dev_changed(before, &after->devs[i]);
-
-	if (json) {
-		json_begin(&j, f);
-		json_object_open(&j);
-		json_key(&j, "command");
-		json_string(&j, r->bind ? "bind" : "unbind");
-		json_key(&j, "request");
-		json_string(&j, r->text);
-		json_key(&j, "changed");
-		json_bool(&j, changed);
-		json_key(&j, "groups");
-		json_array_open(&j);
+	json_key(j, "outcome");
+	json_string(j, res->received ? gv_nl_outcome_name(res->outcome) : NULL);
+	json_key(j, "txn");
+	if (res->has_txn)
+		json_uint(j, res->txn);
+	else
+		json_null(j);
+	json_key(j, "errno");
+	json_uint(j, err ? (uint64_t)(err < 0 ? -err : err) : res->err);
+	json_key(j, "message");
+	json_string(j, message ? message : *res->message ? res->message : NULL);
+	json_ms(j, "elapsed_ms", res->has_elapsed, res->elapsed_ns);
+	json_key(j, "wait");
+	if (*res->wait_addr || *res->wait_driver) {
+		json_object_open(j);
+		json_key(j, "address");
+		json_string(j, *res->wait_addr ? res->wait_addr : NULL);
+		json_key(j, "driver");
+		json_string(j, *res->wait_driver ? res->wait_driver : NULL);
+		json_object_close(j);
+	} else {
+		json_null(j);
 	}
-	for (i = 0; i < after->ngroups; i++) {
-		g = &after->groups[i];
-		if (!group_reported(r, before, after, g))
-			continue;
-		if (json) {
-			json_object_open(&j);
-			json_key(&j, "group");
-			json_int(&j, g->id);
-			json_key(&j, "devices");
-			json_array_open(&j);
-			for (k = 0; k < g->nmembers; k++)
-				json_member(&j, before, &after->devs[g->members[k]]);
-			json_array_close(&j);
-			json_object_close(&j);
-			continue;
-		}
-		fprintf(f, "%sIOMMU group %d:\n", shown++ ? "\n" : "", g->id);
-		for (k = 0; k < g->nmembers; k++)
-			human_member(f, before, &after->devs[g->members[k]]);
-	}
-	for (i = 0; i < after->ndevs; i++) {
-		d = &after->devs[i];
-		if (d->group >= 0 || !dev_reported(r, before, d))
-			continue;
-		if (json) {
-			json_object_open(&j);
-			json_key(&j, "group");
-			json_null(&j);
-			json_key(&j, "devices");
-			json_array_open(&j);
-			json_member(&j, before, d);
-			json_array_close(&j);
-			json_object_close(&j);
-			continue;
-		}
-		fprintf(f, "%sNo IOMMU group:\n", shown++ ? "\n" : "");
-		human_member(f, before, d);
-	}
-	if (json) {
-		json_array_close(&j);
-		json_object_close(&j);
-		return json_end(&j) ? -EIO : 0;
-	}
-	if (!changed)
-		fprintf(f, "%sNothing changed: %s.\n", shown ? "\n" : "",
-			r->bind ? "the targets were already on vfio-pci"
-				: "the targets were already off vfio-pci");
-	return 0;
+	json_key(j, "members");
+	json_array_open(j);
+	for (i = 0; i < res->nmembers; i++)
+		json_member(j, &res->members[i]);
+	json_array_close(j);
 }
 
-/* Best effort: which targets name no device at all. */
-static void explain_enodev(const struct gv_switch_req *r, const struct gv_host *h)
+static int print_json(const struct gv_switch_req *r, const struct gv_nl_result *res,
+		      int err, const char *message, const struct gv_holder *h,
+		      size_t nh)
 {
-	char name[GV_ID_LEN + GV_ADDR_LEN];
-	unsigned int i;
-	size_t k;
+	struct json j;
+	size_t i;
 
-	for (i = 0; i < r->nt; i++) {
-		if (r->t[i].kind == GV_TARGET_ALL)
-			continue;
-		for (k = 0; k < h->ndevs && !gv_dev_match(&h->devs[k], &r->t[i]); k++)
-			;
-		if (k < h->ndevs)
-			continue;
-		if (r->t[i].kind == GV_TARGET_ADDR)
-			gv_format_addr(name, sizeof(name), &r->t[i].addr);
-		else
-			gv_format_id(name, sizeof(name), &r->t[i].id);
-		gv_err("no PCI device is %s", name);
+	json_begin(&j, stdout);
+	json_object_open(&j);
+	json_key(&j, "command");
+	json_string(&j, r->bind ? "bind" : "unbind");
+	json_key(&j, "dry_run");
+	json_bool(&j, r->dry_run);
+	gv_result_json(&j, res, err, message);
+	json_key(&j, "holders");
+	json_array_open(&j);
+	for (i = 0; i < nh; i++) {
+		json_object_open(&j);
+		json_key(&j, "address");
+		json_string(&j, h[i].addr);
+		json_key(&j, "pid");
+		json_int(&j, h[i].pid);
+		json_key(&j, "command");
+		json_string(&j, h[i].comm);
+		json_key(&j, "node");
+		json_string(&j, h[i].node);
+		json_object_close(&j);
 	}
+	json_array_close(&j);
+	json_object_close(&j);
+	return json_end(&j) ? -EIO : 0;
+}
+
+/* ---- The request ------------------------------------------------------- */
+
+/* The reason of a refusal or failure, in the kernel's words if it gave
+ * any, in one sentence. */
+static const char *reason(struct gv_nl *nl, const struct gv_switch_req *r,
+			  const struct gv_nl_result *res, int err, char *buf,
+			  size_t size)
+{
+	const char *why;
+
+	if (res->received && *res->message)
+		return res->message;
+	if ((err == -EPERM || err == -EACCES) && !res->received)
+		return gv_switch_strerror(err, r->bind);
+	if (gv_nl_last_message(nl))
+		return gv_nl_last_message(nl);
+	why = gv_switch_strerror(err ? err : -(int)res->err, r->bind);
+	if (why)
+		return why;
+	snprintf(buf, size, "%s", strerror(err ? -err : (int)res->err));
+	return buf;
+}
+
+static int exit_status(const struct gv_nl_result *res, int err)
+{
+	if (err)
+		return GV_EXIT_FAILED;
+	switch (res->outcome) {
+	case GPUVFIO_OUTCOME_DONE:
+	case GPUVFIO_OUTCOME_NOTHING:
+	case GPUVFIO_OUTCOME_DRY_RUN:
+		return GV_EXIT_OK;
+	case GPUVFIO_OUTCOME_PENDING:
+		return GV_EXIT_PENDING;
+	}
+	return GV_EXIT_FAILED;
+}
+
+/* Prints a result; returns the exit status. */
+static int report(struct gv_nl *nl, const struct gv_switch_req *r,
+		  const struct gv_nl_result *res, int err,
+		  const struct gv_holder *h, size_t nh)
+{
+	const char *why = NULL, *driver;
+	char buf[256];
+	int status = exit_status(res, err);
+
+	if (status == GV_EXIT_FAILED)
+		why = reason(nl, r, res, err, buf, sizeof(buf));
+	if (gv_json) {
+		if (print_json(r, res, err, why, h, nh))
+			status = GV_EXIT_FAILED;
+	} else if (res->received) {
+		human_header(stdout, r, res);
+		gv_result_print_members(stdout, res, r->bind);
+	}
+	if (fflush(stdout)) {
+		gv_err("could not write the output: %s", strerror(errno));
+		status = GV_EXIT_FAILED;
+	}
+	if (why)
+		gv_err("%s %s: %s", r->bind ? "bind" : "unbind",
+		       res->outcome == GPUVFIO_OUTCOME_ROLLED_BACK ? "failed" : "refused", why);
+	if (status == GV_EXIT_PENDING) {
+		driver = *res->wait_driver ? res->wait_driver : "a driver";
+		if (*res->wait_addr)
+			gv_err("pending: %s has not let go of %s within the timeout: "
+			       "the change completes by itself when the holder closes it; "
+			       "watch with `gpuvfio monitor` or `gpuvfio status`",
+			       driver, res->wait_addr);
+		else
+			gv_err("pending: the change did not complete within the timeout: "
+			       "it completes by itself when the holder lets go; "
+			       "watch with `gpuvfio monitor` or `gpuvfio status`");
+	}
+	return status;
+}
+
+/* The devices the plan moves, with what the holder scan needs. */
+static size_t moving(const struct gv_nl_result *plan, struct gv_holder_dev *out)
+{
+	const struct gv_nl_dev *d;
+	size_t i, n = 0;
+
+	for (i = 0; i < plan->nmembers; i++) {
+		d = &plan->members[i];
+		if (d->fate != GPUVFIO_FATE_MOVE)
+			continue;
+		out[n].addr = d->addr;
+		out[n].vendor = d->has_ids ? d->vendor : 0;
+		out[n].driver = d->has_from ? d->from_driver : d->driver;
+		out[n].group = d->group;
+		n++;
+	}
+	return n;
 }
 
 /*
- * Best effort: the members the module will have called foreign: in a
- * target's group, on a host driver, neither targets nor in a target's slot.
+ * Looks for processes holding what the plan moves. Returns 0 to go on, or
+ * the exit status of a refusal (printed).
  */
-static void explain_exdev(const struct gv_switch_req *r,
-			  const struct gv_host *h)
+static int check_holders(struct gv_nl *nl, const struct gv_switch_req *r,
+			 const struct gv_nl_result *plan)
 {
-	const struct gv_group *g;
-	const struct gv_dev *d, *e;
-	bool has_target, companion;
-	size_t i, k, m;
+	struct gv_holder_dev *devs;
+	struct gv_holder h[MAX_HOLDERS];
+	size_t n, i;
+	int found, status = 0;
 
-	for (i = 0; i < h->ngroups; i++) {
-		g = &h->groups[i];
-		has_target = false;
-		for (k = 0; k < g->nmembers; k++)
-			has_target |= matches_request(r, &h->devs[g->members[k]]);
-		if (!has_target)
-			continue;
-		for (k = 0; k < g->nmembers; k++) {
-			d = &h->devs[g->members[k]];
-			if (matches_request(r, d) || gv_driver_leaves_dma(d->driver))
-				continue;
-			companion = false;
-			for (m = 0; m < g->nmembers; m++) {
-				e = &h->devs[g->members[m]];
-				companion |= matches_request(r, e) &&
-					     gv_same_slot(&e->addr, &d->addr);
-			}
-			if (companion)
-				continue;
-			if (d->class_name)
-				gv_err("IOMMU group %d also holds %s (%s, %s [%04x])",
-				       g->id, d->name, d->driver, d->class_name,
-				       d->class >> 8);
-			else
-				gv_err("IOMMU group %d also holds %s (%s, class %04x)",
-				       g->id, d->name, d->driver, d->class >> 8);
-		}
+	devs = calloc(plan->nmembers ? plan->nmembers : 1, sizeof(*devs));
+	if (!devs) {
+		gv_err("out of memory");
+		return GV_EXIT_FAILED;
 	}
+	n = moving(plan, devs);
+	found = n ? gv_holders_scan(devs, n, h, MAX_HOLDERS) : 0;
+	if (found < 0) {
+		gv_err("could not look for processes holding the devices (%s): %s",
+		       gv_proc_root(), strerror(-found));
+		if (!r->force)
+			status = GV_EXIT_FAILED;
+		goto out;
+	}
+	n = (size_t)found < MAX_HOLDERS ? (size_t)found : MAX_HOLDERS;
+	for (i = 0; i < n; i++) {
+		if (r->force)
+			gv_err("%s is held open by pid %d (%s) through %s: going ahead (--force); "
+			       "the request waits for it, up to the timeout",
+			       h[i].addr, (int)h[i].pid, h[i].comm, h[i].node);
+		else
+			gv_err("%s is held open by pid %d (%s) through %s: stop it, or use --force to go ahead "
+			       "(the request then waits for it, up to --timeout, and completes when it lets go)",
+			       h[i].addr, (int)h[i].pid, h[i].comm, h[i].node);
+	}
+	if ((size_t)found > n)
+		gv_err("... and %d more", found - (int)n);
+	if (found && !r->force) {
+		struct gv_nl_result none = { 0 };
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "%d process%s hold%s the devices open: nothing was changed",
+			 found, found == 1 ? "" : "es", found == 1 ? "s" : "");
+		if (gv_json) {
+			print_json(r, &none, -EBUSY, msg, h, n);
+			fflush(stdout);
+		}
+		(void)nl;
+		status = GV_EXIT_FAILED;
+	}
+out:
+	free(devs);
+	return status;
 }
 
 static int run(struct gv_switch_req *r)
 {
-	struct gv_host before, after;
-	bool have_before;
-	char path[PATH_MAX];
-	const char *why;
-	int ret;
+	struct gv_nl_switch_req req = {
+		.bind = r->bind, .targets = r->textp, .ntargets = r->nt,
+		.timeout_ms = r->timeout_ms,
+	};
+	struct gv_nl_result res;
+	struct gv_nl *nl;
+	uint8_t cmd = r->bind ? GPUVFIO_CMD_BIND : GPUVFIO_CMD_UNBIND;
+	int err, ret;
 
 	if (!gv_module_loaded()) {
 		gv_err(GV_MODULE_MISSING);
 		return GV_EXIT_NO_MODULE;
 	}
-	have_before = !gv_host_scan(&before);
-	if (!have_before)
-		gv_err("could not read the PCI devices before the change; what changed cannot be shown");
-
-	ret = gv_sysfs_path(path, sizeof(path), "kernel/gpuvfio/%s",
-			    r->bind ? "bind" : "unbind");
-	if (!ret)
-		ret = gv_sysfs_write(path, r->text, strlen(r->text));
+	ret = gv_nl_open(&nl);
+	if (ret == -ENOENT) {
+		gv_err(GV_MODULE_MISSING);
+		return GV_EXIT_NO_MODULE;
+	}
 	if (ret) {
-		if (ret == -ENOENT) {
-			gv_err(GV_MODULE_MISSING);
-			ret = GV_EXIT_NO_MODULE;
+		gv_err("could not reach the gpuvfio module over netlink: %s", strerror(-ret));
+		return GV_EXIT_FAILED;
+	}
+	if (!gv_nl_require_op(nl, cmd, r->bind ? "gpuvfio bind" : "gpuvfio unbind")) {
+		gv_nl_close(nl);
+		return GV_EXIT_FAILED;
+	}
+	/* The kernel's sentence is printed once, by report(). */
+	gv_nl_set_quiet(nl, true);
+
+	if (!r->dry_run) {
+		/* Which devices move, exactly: the module's own plan. Asked
+		 * with force, so that a group a VM holds still yields its
+		 * plan and the VM is named below; the request itself is
+		 * forced only when the operator said so. */
+		req.flags = GPUVFIO_F_DRY_RUN | GPUVFIO_F_FORCE;
+		err = gv_nl_switch(nl, &req, &res);
+		if (!err && !res.received) {
+			gv_err("the module answered the dry run without a plan: the module and the tool may be of different versions");
+			ret = GV_EXIT_FAILED;
 			goto out;
 		}
-		why = gv_switch_strerror(ret, r->bind);
-		if (why)
-			gv_err("%s failed: %s", r->bind ? "bind" : "unbind", why);
-		else
-			gv_err("%s failed: writing '%s' to %s: %s (dmesg may say more)",
-			       r->bind ? "bind" : "unbind", r->text, path,
-			       strerror(-ret));
-		if (have_before && ret == -ENODEV)
-			explain_enodev(r, &before);
-		if (have_before && ret == -EXDEV) {
-			gv_pci_name_devices(&before);
-			explain_exdev(r, &before);
+		if (err || res.outcome != GPUVFIO_OUTCOME_DRY_RUN) {
+			/* Refused at planning, or satisfied already. */
+			if (!err && res.outcome == GPUVFIO_OUTCOME_NOTHING)
+				goto request;
+			ret = report(nl, r, &res, err, NULL, 0);
+			goto out;
 		}
-		ret = GV_EXIT_FAILED;
-		goto out;
+		ret = check_holders(nl, r, &res);
+		if (ret)
+			goto out;
+request:
+		gv_nl_result_free(&res);
 	}
-
-	ret = gv_host_scan(&after);
-	if (ret) {
-		gv_err("%s done, but the PCI devices could not be read back: %s",
-		       r->bind ? "bind" : "unbind", strerror(-ret));
-		ret = GV_EXIT_OK;
-		goto out;
-	}
-	gv_pci_name_devices(&after);
-	ret = gv_switch_report(stdout, gv_json, r, have_before ? &before : NULL, &after) ?
-		      GV_EXIT_FAILED : GV_EXIT_OK;
-	if (fflush(stdout)) {
-		gv_err("could not write the output: %s", strerror(errno));
-		ret = GV_EXIT_FAILED;
-	}
-	gv_host_free(&after);
+	req.flags = (r->dry_run ? GPUVFIO_F_DRY_RUN : 0) | (r->force ? GPUVFIO_F_FORCE : 0);
+	err = gv_nl_switch(nl, &req, &res);
+	ret = report(nl, r, &res, err, NULL, 0);
 out:
-	if (have_before)
-		gv_host_free(&before);
+	gv_nl_result_free(&res);
+	gv_nl_close(nl);
 	return ret;
 }
 
@@ -443,19 +655,38 @@ static int cmd_switch(int argc, char **argv, bool bind)
 {
 	static const struct option longopts[] = {
 		{ "all", no_argument, NULL, 'a' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
 	struct gv_switch_req *r;
-	bool all = false;
+	bool all = false, dry_run = false, force = false;
+	uint32_t timeout_ms = 0;
 	int opt, ret;
 
 	optind = 0;
-	while ((opt = getopt_long(argc, argv, "ajh", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "anft:jh", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'a':
 			all = true;
+			break;
+		case 'n':
+			dry_run = true;
+			break;
+		case 'f':
+			force = true;
+			break;
+		case 't':
+			ret = gv_parse_timeout(optarg, &timeout_ms);
+			if (ret) {
+				gv_err("--timeout '%s': %s", optarg,
+				       ret == -ERANGE ? "out of range: give 0.001 to 3600 seconds, in steps of a millisecond"
+						      : "not a number of seconds (3, 0.5)");
+				return GV_EXIT_USAGE;
+			}
 			break;
 		case 'j':
 			gv_json = true;
@@ -474,6 +705,9 @@ static int cmd_switch(int argc, char **argv, bool bind)
 		return GV_EXIT_FAILED;
 	}
 	r->bind = bind;
+	r->dry_run = dry_run;
+	r->force = force;
+	r->timeout_ms = timeout_ms;
 	ret = gv_switch_parse(argc - optind, argv + optind, all, r);
 	if (!ret)
 		ret = run(r);

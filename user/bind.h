@@ -3,19 +3,27 @@
 #define GV_BIND_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
-#include "groups.h"
+#include "holders.h"
+#include "json.h"
+#include "nl.h"
 #include "target.h"
+
+#define GV_TARGET_TEXT	(GV_ID_LEN + GV_ADDR_LEN)
 
 /* A bind or unbind request as the tool understood it. */
 struct gv_switch_req {
 	bool bind;		/* false: unbind */
 	bool all;		/* the one target is "all" */
+	bool dry_run, force;
+	uint32_t timeout_ms;	/* 0: the kernel's default */
 	struct gv_target t[GV_MAX_LIST];
 	unsigned int nt;
-	char text[4096];	/* what is written to sysfs: canonical targets,
-				 * space separated; sysfs takes one page */
+	/* The targets in canonical form, as sent in GPUVFIO_A_TARGET. */
+	char text[GV_MAX_LIST][GV_TARGET_TEXT];
+	const char *textp[GV_MAX_LIST];
 };
 
 /*
@@ -25,16 +33,30 @@ struct gv_switch_req {
 int gv_switch_parse(int argc, char **argv, bool all, struct gv_switch_req *r);
 
 /*
- * Prints what a request changed: every group holding a target, a device
- * whose driver changed or, for "all", a managed device, with each member's
- * driver before and after. before may be NULL (unknown). 0 or -EIO.
+ * Reads "--timeout SECONDS": a decimal number of seconds ("3", "0.5",
+ * "2.25"), at most 3 decimals, 0.001 to 3600. 0, or -EINVAL for a
+ * malformed value, -ERANGE for one out of range.
  */
-int gv_switch_report(FILE *f, bool json, const struct gv_switch_req *r,
-		     const struct gv_host *before, const struct gv_host *after);
+int gv_parse_timeout(const char *s, uint32_t *ms);
+
+/*
+ * Prints a bind/unbind result or an event: human (a header line with the
+ * outcome, then every member, by IOMMU group) or, in json, the members'
+ * fields into an open object (see gv_result_json()).
+ */
+void gv_result_print_members(FILE *f, const struct gv_nl_result *res, bool bind);
+/* "0.125" for 125000 ns: milliseconds with 3 decimals. */
+void gv_format_ms(char *buf, size_t size, uint64_t ns);
+/* The keys of a result (outcome, txn, errno, message, elapsed_ms, wait,
+ * members) into an open JSON object; err overrides res->err when not 0,
+ * message when not NULL. docs/json.md lists them. */
+void gv_result_json(struct json *j, const struct gv_nl_result *res, int err,
+		    const char *message);
 
 /*
  * What the operator should know and do when the module refuses a bind
- * (bind true) or unbind with -err; NULL for errors without a sentence.
+ * (bind true) or unbind with -err and says nothing itself; NULL for
+ * errors without a sentence.
  */
 const char *gv_switch_strerror(int err, bool bind);
 

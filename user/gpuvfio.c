@@ -19,15 +19,31 @@ bool gv_json;
 
 static int cmd_help(int argc, char **argv);
 
+/*
+ * The one command table: --help, `help COMMAND`, the man page's SYNOPSIS
+ * and the bash completion follow it. usage is the synopsis after
+ * "gpuvfio NAME" (NULL: no arguments).
+ */
 static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *help;
+	const char *usage;
 } commands[] = {
-	{ "status", cmd_status, "Show IOMMU groups with GPUs, their drivers and gpuvfio's state" },
-	{ "bind", cmd_bind, "Move devices, with the rest of their card, to vfio-pci" },
-	{ "unbind", cmd_unbind, "Give devices back to the drivers they came from" },
-	{ "help", cmd_help, "Show this help, or a command's (help COMMAND)" },
+	{ "status", cmd_status, "Show IOMMU groups with GPUs, their drivers and gpuvfio's state",
+	  "[TARGET...]" },
+	{ "bind", cmd_bind, "Move devices, with the rest of their card, to vfio-pci",
+	  "(TARGET...|--all) [-n|--dry-run] [-f|--force] [-t|--timeout SECONDS]" },
+	{ "unbind", cmd_unbind, "Give devices back to the drivers they came from",
+	  "(TARGET...|--all) [-n|--dry-run] [-f|--force] [-t|--timeout SECONDS]" },
+	{ "ids", cmd_ids, "Show or change the IDs the module claims for vfio-pci",
+	  "[show] | set LIST | add ID... | del ID..." },
+	{ "monitor", cmd_monitor, "Print the module's events as they happen, until interrupted",
+	  NULL },
+	{ "check", cmd_check, "Check whether this host is ready for GPU passthrough",
+	  NULL },
+	{ "help", cmd_help, "Show this help, or a command's (help COMMAND)",
+	  "[COMMAND]" },
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -48,21 +64,26 @@ static void usage(FILE *f)
 	size_t i;
 
 	fprintf(f,
-		"Usage: %s [-j|--json] [COMMAND] [ARGS...]\n"
-		"       %s --version | --help\n"
+		"Usage: %s [-j|--json] [-h|--help] [-V|--version] [COMMAND [ARGS...]]\n"
 		"Moves GPUs between their host drivers and vfio-pci for VM passthrough.\n"
 		"Without a command, shows the status.\n\n"
 		"Commands:\n",
-		gv_prog, gv_prog);
+		gv_prog);
 	for (i = 0; i < NCOMMANDS; i++)
 		fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].help);
+	fputs("\nUsage of each:\n", f);
+	for (i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %s %s%s%s\n", gv_prog, commands[i].name,
+			commands[i].usage ? " " : "",
+			commands[i].usage ? commands[i].usage : "");
 	fprintf(f,
-		"\nOptions:\n"
+		"\nOptions (before or after the command name):\n"
 		"  -j, --json     machine-readable output (see gpuvfio(8))\n"
-		"  -h, --help     this help\n"
+		"  -h, --help     this help; after a command, the command's\n"
 		"  -V, --version  the tool's version\n"
-		"\nExit status: 0 done, 1 refused or failed, 2 usage, 3 module not loaded.\n"
-		"`%s COMMAND --help` describes a command.\n",
+		"\nExit status: 0 done, 1 refused or failed, 2 usage, 3 module not loaded,\n"
+		"4 pending past the timeout.\n"
+		"`%s help COMMAND` describes a command.\n",
 		gv_prog);
 }
 

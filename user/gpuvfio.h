@@ -31,6 +31,9 @@ extern bool gv_json;
 int cmd_status(int argc, char **argv);
 int cmd_bind(int argc, char **argv);
 int cmd_unbind(int argc, char **argv);
+int cmd_ids(int argc, char **argv);
+int cmd_monitor(int argc, char **argv);
+int cmd_check(int argc, char **argv);
 
 /* The module's configuration, from netlink or, failing that, sysfs. */
 struct gv_config {

@@ -29,6 +29,10 @@ struct gv_dev {
 	char orig_driver[GV_DRIVER_LEN];	/* "" for none */
 	char orig_override[GV_DRIVER_LEN];	/* "" for none */
 	char state[GV_STATE_LEN];		/* "vfio", "claimed", ... */
+	bool kernel;				/* state, managed and the
+						 * original driver and override
+						 * come from the module over
+						 * netlink, for every device */
 
 	/* From pci.ids (pci.c); NULL when unknown. */
 	char *vendor_name, *device_name, *class_name;
@@ -38,6 +42,9 @@ struct gv_group {
 	int id;
 	size_t *members;	/* indexes into gv_host.devs, in address order */
 	size_t nmembers;
+	bool kernel;		/* the module reported vfio_user and busy */
+	bool vfio_user;		/* a VFIO user (a VM) owns the group */
+	bool busy;		/* a bind or unbind is moving it */
 };
 
 struct gv_host {
@@ -46,6 +53,7 @@ struct gv_host {
 	struct gv_group *groups;	/* sorted by id */
 	size_t ngroups;
 	bool iommu;		/* /sys/kernel/iommu_groups has groups */
+	bool kernel;		/* device states came from the module */
 };
 
 /* Reads the whole picture from sysfs; 0 or -errno. */

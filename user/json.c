@@ -224,6 +224,27 @@ void json_int(struct json *j, int64_t v)
 	value_done(j);
 }
 
+void json_number_text(struct json *j, const char *text)
+{
+	const char *p = text;
+
+	if (!value_ok(j))
+		return;
+	/* Only what the tool formats: digits, maybe a fraction. */
+	while (*p >= '0' && *p <= '9')
+		p++;
+	if (p != text && *p == '.' && p[1] >= '0' && p[1] <= '9')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	if (p == text || *p) {
+		j->error = true;
+		fputs("null", j->f);
+	} else {
+		fputs(text, j->f);
+	}
+	value_done(j);
+}
+
 void json_uint(struct json *j, uint64_t v)
 {
 	if (!value_ok(j))

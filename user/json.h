@@ -41,6 +41,8 @@ void json_string(struct json *j, const char *s);
 void json_string_len(struct json *j, const char *s, size_t len);
 void json_int(struct json *j, int64_t v);
 void json_uint(struct json *j, uint64_t v);
+/* A number already formatted: digits with an optional fraction ("1.500"). */
+void json_number_text(struct json *j, const char *text);
 void json_bool(struct json *j, bool v);
 void json_null(struct json *j);
 

@@ -61,10 +61,23 @@ static const char *state_meaning(const char *state)
 	if (!strcmp(state, "claimed"))
 		return "held for vfio-pci, which has not bound it yet";
 	if (!strcmp(state, "host"))
-		return "back on a host driver";
+		return "on a host driver";
+	if (!strcmp(state, "unbound"))
+		return "no driver";
 	if (!strcmp(state, "busy"))
 		return "a driver is being bound or released";
+	if (!strcmp(state, "binding"))
+		return "a bind is moving it; it completes when its driver lets go: see `gpuvfio monitor`";
+	if (!strcmp(state, "unbinding"))
+		return "an unbind is moving it; it completes when vfio-pci lets go: see `gpuvfio monitor`";
 	return NULL;
+}
+
+/* Worth a word even on a device gpuvfio does not manage. */
+static bool state_in_transition(const char *state)
+{
+	return !strcmp(state, "busy") || !strcmp(state, "binding") ||
+	       !strcmp(state, "unbinding") || !strcmp(state, "claimed");
 }
 
 void gv_print_device_line(FILE *f, const struct gv_dev *d)
@@ -90,11 +103,13 @@ static void human_device(FILE *f, const struct gv_dev *d)
 	fputs("  ", f);
 	gv_print_device_line(f, d);
 	fprintf(f, "      driver: %s", *d->driver ? d->driver : "none");
-	if (d->managed) {
+	if (d->managed || state_in_transition(d->state)) {
 		meaning = state_meaning(d->state);
 		fprintf(f, "; gpuvfio: %s", *d->state ? d->state : "unknown");
 		if (meaning)
 			fprintf(f, " (%s)", meaning);
+	}
+	if (d->managed) {
 		fprintf(f, ", original driver %s",
 			*d->orig_driver ? d->orig_driver : "none");
 		if (*d->orig_override)
@@ -122,6 +137,10 @@ static void human_group(FILE *f, const struct gv_host *h,
 			fputs(", ...", f);
 		fputc('\n', f);
 	}
+	if (g->kernel && g->vfio_user)
+		fputs("  owned by a VFIO user (a VM): unbind is refused until it lets go\n", f);
+	if (g->kernel && g->busy)
+		fputs("  a bind or unbind is moving this group (see `gpuvfio monitor`)\n", f);
 	for (i = 0; i < g->nmembers; i++)
 		human_device(f, &h->devs[g->members[i]]);
 }
@@ -218,7 +237,7 @@ static void json_device(struct json *j, const struct gv_dev *d)
 	json_bool(j, d->managed);
 	json_opt_string(j, "original_driver", d->orig_driver, d->managed);
 	json_opt_string(j, "original_override", d->orig_override, d->managed);
-	json_opt_string(j, "state", d->state, d->managed);
+	json_opt_string(j, "state", d->state, d->managed || d->kernel);
 	json_object_close(j);
 }
 
@@ -239,6 +258,16 @@ static void json_group(struct json *j, const struct gv_host *h,
 	for (i = 0; i < n && i < MAX_BLOCKERS; i++)
 		json_string(j, blk[i]->name);
 	json_array_close(j);
+	json_key(j, "vfio_user");
+	if (g->kernel)
+		json_bool(j, g->vfio_user);
+	else
+		json_null(j);
+	json_key(j, "busy");
+	if (g->kernel)
+		json_bool(j, g->busy);
+	else
+		json_null(j);
 	json_key(j, "devices");
 	json_array_open(j);
 	for (i = 0; i < g->nmembers; i++)
@@ -258,6 +287,10 @@ static void json_loose(struct json *j, const struct gv_dev *d)
 	json_key(j, "blocking");
 	json_array_open(j);
 	json_array_close(j);
+	json_key(j, "vfio_user");
+	json_null(j);
+	json_key(j, "busy");
+	json_null(j);
 	json_key(j, "devices");
 	json_array_open(j);
 	json_device(j, d);
@@ -361,6 +394,84 @@ void gv_status_get_config(struct gv_config *cfg)
 	cfg->source = "sysfs";
 }
 
+void gv_host_apply_kernel(struct gv_host *h, const struct gv_nl_dev *devs,
+			  size_t ndevs, const struct gv_nl_group *groups,
+			  size_t ngroups)
+{
+	struct gv_group *g;
+	struct gv_addr addr;
+	struct gv_dev *d;
+	const char *state;
+	size_t i, k;
+
+	for (i = 0; i < ndevs; i++) {
+		if (gv_parse_addr(devs[i].addr, strlen(devs[i].addr), &addr))
+			continue;
+		d = (struct gv_dev *)gv_host_find(h, &addr);
+		if (!d)
+			continue;
+		d->kernel = true;
+		state = gv_nl_state_name(devs[i].state);
+		snprintf(d->state, sizeof(d->state), "%s", state ? state : "");
+		d->managed = devs[i].managed;
+		snprintf(d->orig_driver, sizeof(d->orig_driver), "%s",
+			 d->managed ? devs[i].orig_driver : "");
+		snprintf(d->orig_override, sizeof(d->orig_override), "%s",
+			 d->managed ? devs[i].orig_override : "");
+	}
+	if (ndevs)
+		h->kernel = true;
+	for (i = 0; i < ngroups; i++) {
+		for (k = 0; k < h->ngroups; k++) {
+			g = &h->groups[k];
+			if ((uint32_t)g->id != groups[i].id)
+				continue;
+			g->kernel = true;
+			g->vfio_user = groups[i].vfio_user;
+			g->busy = groups[i].busy;
+		}
+	}
+}
+
+/*
+ * The module's view of every device and group, over netlink: a device in
+ * the middle of a bind shows "binding". Without it (an older module, no
+ * netlink), sysfs's view stands, with a word on stderr.
+ */
+static void kernel_view(struct gv_host *h)
+{
+	struct gv_nl_group *groups = NULL;
+	struct gv_nl_dev *devs = NULL;
+	size_t ndevs = 0, ngroups = 0;
+	struct gv_nl *nl;
+	int ret;
+
+	/* A moved sysfs root is a test tree: the kernel's answers would not
+	 * belong to it. */
+	if (gv_sysfs_overridden() || !gv_module_loaded())
+		return;
+	if (gv_nl_open(&nl))
+		return;	/* gv_status_get_config() has said so already */
+	if (!gv_nl_has_op(nl, GPUVFIO_CMD_GET_DEVICE) ||
+	    !gv_nl_has_op(nl, GPUVFIO_CMD_GET_GROUP)) {
+		gv_err("the loaded gpuvfio module is too old to report devices in transition (no GPUVFIO_CMD_GET_DEVICE): update it; showing sysfs's view");
+		goto out;
+	}
+	ret = gv_nl_dump_devices(nl, &devs, &ndevs);
+	if (!ret)
+		ret = gv_nl_dump_groups(nl, &groups, &ngroups);
+	if (ret) {
+		gv_err("could not read the module's devices over netlink (%s); showing sysfs's view",
+		       ret == -EINTR ? "they kept changing while read" : strerror(-ret));
+		goto out;
+	}
+	gv_host_apply_kernel(h, devs, ndevs, groups, ngroups);
+out:
+	free(devs);
+	gv_nl_groups_free(groups, ngroups);
+	gv_nl_close(nl);
+}
+
 /* Reads TARGET arguments; 0, or the exit status for a bad one. */
 static int parse_targets(int argc, char **argv, struct gv_target *t,
 			 unsigned int max, unsigned int *n)
@@ -461,6 +572,7 @@ int cmd_status(int argc, char **argv)
 		}
 	}
 	if (!ret) {
+		kernel_view(&h);
 		gv_pci_name_devices(&h);
 		if (gv_status_print(stdout, gv_json, cfg, &h, targets, nt))
 			ret = GV_EXIT_FAILED;

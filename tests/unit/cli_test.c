@@ -8,7 +8,8 @@
 
 static void test_help(void)
 {
-	static const char *const commands[] = { "status", "bind", "unbind", "help" };
+	static const char *const commands[] = { "status", "bind", "unbind", "ids", "monitor",
+						"check", "help" };
 	struct run r, h;
 	size_t i;
 	bool all = true;
@@ -30,6 +31,19 @@ static void test_help(void)
 	check(h.status == 0 && strstr(h.out, "Usage: gpuvfio status"), "'help status': the command's usage");
 	run_tool(&h, "help", "unbind", NULL);
 	check(h.status == 0 && strstr(h.out, "Usage: gpuvfio unbind"), "'help unbind': the command's usage");
+	check(strstr(r.out, "\n  gpuvfio bind (TARGET...|--all) [-n|--dry-run] [-f|--force] [-t|--timeout SECONDS]\n") &&
+	      strstr(r.out, "\n  gpuvfio ids [show] | set LIST | add ID... | del ID...\n") &&
+	      strstr(r.out, "\n  gpuvfio monitor\n"),
+	      "--help: each command's usage, from the table");
+	check_contains(r.out, "4 pending past the timeout", "--help: every exit status");
+	run_tool(&h, "help", "ids", NULL);
+	check(h.status == 0 && strstr(h.out, "Usage: gpuvfio ids"), "'help ids': the command's usage");
+	run_tool(&h, "help", "monitor", NULL);
+	check(h.status == 0 && strstr(h.out, "Usage: gpuvfio monitor"), "'help monitor'");
+	run_tool(&h, "help", "bind", NULL);
+	check(h.status == 0 && strstr(h.out, "--timeout SECONDS"), "'help bind': the options");
+	run_tool(&h, "help", "bind", "unbind", NULL);
+	check(h.status == 2, "'help' takes one command");
 	run_tool(&h, "help", "nosuch", NULL);
 	check(h.status == 2 && strstr(h.err, "'nosuch' is not a gpuvfio command"), "'help nosuch': exit 2");
 	run_tool(&h, "status", "-h", NULL);

@@ -222,7 +222,7 @@ static void test_output(void)
 		       "{\"module\":{\"loaded\":true,\"version\":\"0.1.0\",\"ids\":\"1234:1111\","
 		       "\"exclude\":\"\",\"managed\":1,\"source\":\"netlink\"},\"iommu\":true,"
 		       "\"groups\":[{\"group\":4,\"viable\":false,"
-		       "\"blocking\":[\"0000:01:00.0\",\"0000:01:00.1\"],\"devices\":[",
+		       "\"blocking\":[\"0000:01:00.0\",\"0000:01:00.1\"],\"vfio_user\":null,\"busy\":null,\"devices\":[",
 		       "JSON status: module, iommu, group 4 with its blockers");
 	check_contains(out,
 		       "{\"address\":\"0000:01:00.0\",\"vendor\":\"1234\",\"device\":\"1111\","
@@ -232,7 +232,7 @@ static void test_output(void)
 		       "\"original_driver\":null,\"original_override\":null,\"state\":null}",
 		       "JSON device: every field, escaped name, nulls when unmanaged");
 	check_contains(out,
-		       "{\"group\":5,\"viable\":true,\"blocking\":[],\"devices\":[{\"address\":\"0000:02:00.0\"",
+		       "{\"group\":5,\"viable\":true,\"blocking\":[],\"vfio_user\":null,\"busy\":null,\"devices\":[{\"address\":\"0000:02:00.0\"",
 		       "JSON group 5 viable");
 	check_contains(out,
 		       "\"driver\":\"vfio-pci\",\"managed\":true,\"original_driver\":\"bochs-drm\","
@@ -250,9 +250,9 @@ static void test_output(void)
 	out = print(true, &cfg, &h, NULL);
 	check(json_valid(out), "JSON without module and IOMMU is valid");
 	check_contains(out, "{\"module\":{\"loaded\":false},\"iommu\":false,\"groups\":[{\"group\":null,"
-			    "\"viable\":false,\"blocking\":[],\"devices\":[{\"address\":\"0000:01:00.0\"",
+			    "\"viable\":false,\"blocking\":[],\"vfio_user\":null,\"busy\":null,\"devices\":[{\"address\":\"0000:01:00.0\"",
 		       "JSON without IOMMU: each GPU alone with group null");
-	check_contains(out, "]},{\"group\":null,\"viable\":false,\"blocking\":[],\"devices\":[{\"address\":\"0000:01:00.1\"",
+	check_contains(out, "]},{\"group\":null,\"viable\":false,\"blocking\":[],\"vfio_user\":null,\"busy\":null,\"devices\":[{\"address\":\"0000:01:00.1\"",
 		       "JSON without IOMMU: the GPU's audio function too");
 	check(!strstr(out, "0000:03:00.0"), "JSON without IOMMU: no NIC");
 	free(out);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "groups.h"
+#include "status.h"
 #include "test.h"
 
 static char ids_path[256];
@@ -218,7 +219,7 @@ static void test_no_iommu(void)
 	      "no IOMMU: GPU audio listed, NIC not");
 	run_tool(&r, "status", "-j", NULL);
 	check(r.status == 0 && json_valid(r.out) && strstr(r.out, "\"iommu\":false") &&
-	      strstr(r.out, "{\"group\":null,\"viable\":false,\"blocking\":[],\"devices\":[{\"address\":\"0000:00:02.0\""),
+	      strstr(r.out, "{\"group\":null,\"viable\":false,\"blocking\":[],\"vfio_user\":null,\"busy\":null,\"devices\":[{\"address\":\"0000:00:02.0\""),
 	      "no IOMMU, JSON: iommu false, GPUs with group null");
 
 	fake_init();
@@ -255,6 +256,51 @@ static void test_broken_module_dir(void)
 	      "a module directory with missing files: said, status still shown");
 }
 
+/* The module's view over netlink: a device in the middle of a bind. */
+static void test_kernel_view(void)
+{
+	struct gv_nl_dev devs[2];
+	struct gv_nl_group groups[1];
+	struct gv_config cfg;
+	struct gv_host h;
+	char out[65536], err[1024];
+
+	make_host(true);
+	check(gv_host_scan(&h) == 0, "scan for the kernel view");
+	memset(devs, 0, sizeof(devs));
+	memset(groups, 0, sizeof(groups));
+	snprintf(devs[0].addr, sizeof(devs[0].addr), "0000:01:00.1");
+	devs[0].state = GPUVFIO_STATE_BINDING;
+	devs[0].managed = true;
+	snprintf(devs[0].orig_driver, sizeof(devs[0].orig_driver), "snd_hda_intel");
+	snprintf(devs[1].addr, sizeof(devs[1].addr), "0000:02:00.0");
+	devs[1].state = GPUVFIO_STATE_HOST;
+	groups[0].id = 1;
+	groups[0].busy = true;
+	gv_host_apply_kernel(&h, devs, 2, groups, 1);
+	memset(&cfg, 0, sizeof(cfg));
+
+	capture_begin();
+	gv_status_print(stdout, false, &cfg, &h, NULL, 0);
+	capture_end(out, sizeof(out), err, sizeof(err));
+	check_contains(out, "  a bind or unbind is moving this group (see `gpuvfio monitor`)\n",
+		       "human: a busy group says so");
+	check_contains(out, "driver: snd_hda_intel; gpuvfio: binding (a bind is moving it; it completes when its driver lets go: see `gpuvfio monitor`), original driver snd_hda_intel\n",
+		       "human: a device in transition shows binding");
+
+	capture_begin();
+	gv_status_print(stdout, true, &cfg, &h, NULL, 0);
+	capture_end(out, sizeof(out), err, sizeof(err));
+	check(json_valid(out), "JSON with the kernel view: valid");
+	check_contains(out, "\"group\":1,\"viable\":false,\"blocking\":[\"0000:01:00.0\",\"0000:01:00.1\"],\"vfio_user\":false,\"busy\":true,",
+		       "JSON: vfio_user and busy from the module");
+	check_contains(out, "\"driver\":\"snd_hda_intel\",\"managed\":true,\"original_driver\":\"snd_hda_intel\",\"original_override\":null,\"state\":\"binding\"}",
+		       "JSON: state binding");
+	check_contains(out, "\"group\":3,\"viable\":true,\"blocking\":[],\"vfio_user\":null,\"busy\":null,",
+		       "JSON: a group the module did not report: null");
+	gv_host_free(&h);
+}
+
 int main(void)
 {
 	write_pci_ids();
@@ -264,6 +310,7 @@ int main(void)
 	test_no_module();
 	test_no_iommu();
 	test_broken_module_dir();
+	test_kernel_view();
 	fake_cleanup();
 	unlink(ids_path);
 	return test_done();

@@ -86,7 +86,8 @@
  *                                                    GPUVFIO_A_DEVICE nest
  *   A dump lists every IOMMU group, by id, and detects changes as above.
  *
- * GPUVFIO_CMD_BIND, GPUVFIO_CMD_UNBIND (do, CAP_SYS_ADMIN)
+ * GPUVFIO_CMD_BIND, GPUVFIO_CMD_UNBIND (do, CAP_SYS_ADMIN, a dry run too:
+ * planning holds the groups for a moment)
  *   request:  GPUVFIO_A_TARGETS      NLA_NESTED      required: one or more
  *               GPUVFIO_A_TARGET     NLA_NUL_STRING  a target (see above)
  *             GPUVFIO_A_FLAGS        NLA_U32         enum gpuvfio_flags
@@ -231,7 +232,9 @@ enum gpuvfio_flags {
 	/* Plan only: reply with every member and its fate, change nothing. */
 	GPUVFIO_F_DRY_RUN	= 1U << 0,
 	/* Do not refuse a group a VFIO user (a VM) owns: vfio-pci's remove
-	 * then waits for the VM to let go, and the request goes pending. */
+	 * then waits for the VM to let go, and the request goes pending.
+	 * (The tool sends it for --force, which also skips its own check
+	 * for processes that hold the devices' nodes.) */
 	GPUVFIO_F_FORCE		= 1U << 1,
 	__GPUVFIO_F_ALL		= GPUVFIO_F_DRY_RUN | GPUVFIO_F_FORCE
 };

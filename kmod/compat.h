@@ -28,25 +28,10 @@ static inline int gv_set_override(struct pci_dev *pdev, const char *s)
 #endif
 }
 
-/* Copies the current override into buf ("" when none). */
-static inline void gv_get_override(struct pci_dev *pdev, char *buf,
-				   size_t size)
-{
-#ifdef GV_HAVE_DEVICE_SET_DRIVER_OVERRIDE
-	spin_lock(&pdev->dev.driver_override.lock);
-	strscpy(buf, pdev->dev.driver_override.name ?: "", size);
-	spin_unlock(&pdev->dev.driver_override.lock);
-#else
-	/* driver_set_override() swaps the pointer under device_lock. */
-	device_lock(&pdev->dev);
-	strscpy(buf, pdev->driver_override ?: "", size);
-	device_unlock(&pdev->dev);
-#endif
-}
-
 /*
- * The same, for a caller that holds device_lock (as a status read does,
- * by trylock, so that it never waits for a driver's remove).
+ * Copies the current override into buf ("" when none), for a caller that
+ * holds device_lock (as a status read does, by trylock, so that it never
+ * waits for a driver's remove).
  */
 static inline void gv_get_override_locked(struct pci_dev *pdev, char *buf,
 					  size_t size)
@@ -56,9 +41,19 @@ static inline void gv_get_override_locked(struct pci_dev *pdev, char *buf,
 	strscpy(buf, pdev->dev.driver_override.name ?: "", size);
 	spin_unlock(&pdev->dev.driver_override.lock);
 #else
+	/* driver_set_override() swaps the pointer under device_lock. */
 	device_lock_assert(&pdev->dev);
 	strscpy(buf, pdev->driver_override ?: "", size);
 #endif
+}
+
+/* The same without the lock held. */
+static inline void gv_get_override(struct pci_dev *pdev, char *buf,
+				   size_t size)
+{
+	device_lock(&pdev->dev);
+	gv_get_override_locked(pdev, buf, size);
+	device_unlock(&pdev->dev);
 }
 
 /*

@@ -304,7 +304,7 @@ static struct device_driver *vfio_get(void)
  * that is reported as -EBUSY after a while instead of waiting for it.
  */
 static int read_driver(struct gv_txn *t, struct pci_dev *pdev, char *name,
-		       bool *dma_managed)
+		       bool *dma_managed, char *override)
 {
 	struct device_driver *drv;
 	int tries;
@@ -320,6 +320,8 @@ static int read_driver(struct gv_txn *t, struct pci_dev *pdev, char *name,
 	strscpy(name, drv ? drv->name : "", GV_NAME_LEN);
 	if (dma_managed)
 		*dma_managed = !drv || to_pci_driver(drv)->driver_managed_dma;
+	if (override)
+		gv_get_override_locked(pdev, override, GV_NAME_LEN);
 	device_unlock(&pdev->dev);
 	return 0;
 }
@@ -454,10 +456,10 @@ static int classify(struct gv_txn *p)
 	for (i = 0; i < p->nmembers; i++) {
 		struct gv_member *m = &p->members[i];
 
-		ret = read_driver(p, m->pdev, m->driver, &m->dma_managed);
+		ret = read_driver(p, m->pdev, m->driver, &m->dma_managed,
+				  m->override);
 		if (ret)
 			return ret;
-		gv_get_override(m->pdev, m->override, sizeof(m->override));
 		idx = devset_find(&p->devs, m->pdev);
 		if (idx >= 0 && idx < p->ntargets)
 			m->role = GPUVFIO_ROLE_TARGET;
@@ -757,7 +759,7 @@ static int verify(struct gv_txn *p)
 
 		ret = gv_step(p, m, "verify");
 		if (!ret)
-			ret = read_driver(p, m->pdev, now, NULL);
+			ret = read_driver(p, m->pdev, now, NULL, NULL);
 		if (ret)
 			return ret;
 		if (p->bind || m->to_driver[0])
@@ -801,7 +803,7 @@ static void rollback(struct gv_txn *p, unsigned int started)
 		if (gv_set_override(m->pdev, m->override))
 			pci_err(m->pdev, "rollback: could not restore driver_override '%s'\n",
 				m->override);
-		if (read_driver(p, m->pdev, now, NULL) || strcmp(now, m->driver)) {
+		if (read_driver(p, m->pdev, now, NULL, NULL) || strcmp(now, m->driver)) {
 			progress(p, m, GPUVFIO_PROGRESS_RELEASE, true);
 			device_release_driver(&m->pdev->dev);
 			if (m->driver[0] && attach(p, m->pdev, m->driver)) {

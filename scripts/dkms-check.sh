@@ -1,13 +1,17 @@
 #!/bin/bash
-# Check that DKMS builds gpuvfio for every supported kernel release, the way
-# `dkms install` would on an operator's machine, without changing the host's
-# DKMS state: the source and DKMS trees (and the module signing key DKMS
-# makes) live in a temporary directory that is removed afterwards.
+# Check that DKMS builds and installs gpuvfio for every supported kernel
+# release, the way `dkms add/build/install` would on an operator's machine,
+# from a clean copy of the tree (what `make install` puts in /usr/src), and
+# rebuilds it through AUTOINSTALL as the kernel's postinst hook does, without
+# changing the host's DKMS state: the source, DKMS and install trees (and the
+# module signing key DKMS makes) live in a temporary directory that is
+# removed afterwards, and `dkms remove --all` must leave nothing behind.
 #
 #   scripts/dkms-check.sh [RELEASE...]
 #
 # Without RELEASEs, every release that `scripts/fetch-kernels.sh --list`
-# names (those of the installed header metapackages). Prints one check line per release.
+# names (those of the installed header metapackages). Prints check lines
+# ("ok - dkms: ..."), and `dkms status` as "#" lines.
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -45,23 +49,33 @@ fi
 tmp=$(mktemp -d /tmp/gpuvfio-dkms.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 src=$tmp/source/$name-$version
-mkdir -p "$src" "$tmp/tree" "$tmp/tmp"
-# What a source package would ship: dkms.conf and the kbuild sources.
-(
-	cd "$ROOT"
-	set -- dkms.conf Kbuild kmod
-	[ -d include ] && set -- "$@" include
-	[ -f VERSION ] && set -- "$@" VERSION
-	tar -cf - --exclude='*.o' --exclude='*.ko' --exclude='*.mod' \
-		--exclude='*.mod.c' --exclude='*.cmd' --exclude='*.d' \
-		--exclude='*.symvers' --exclude='modules.order' "$@"
-) | tar -xf - -C "$src"
+mkdir -p "$tmp/source" "$tmp/tree" "$tmp/tmp" "$tmp/install"
+# What `make install` and the gpuvfio-dkms package put in /usr/src: dkms.conf
+# and the kbuild sources, nothing built.
+if ! make -s -C "$ROOT" install-module MODULE_INSTALL=dkms DESTDIR="$tmp/root" >"$tmp/copy.log" 2>&1 ||
+	! mv "$tmp/root/usr/src/$name-$version" "$src"; then
+	echo "FAIL - dkms: make install-module DESTDIR=... copies the sources to /usr/src/$name-$version"
+	sed 's/^/#   /' "$tmp/copy.log"
+	exit 1
+fi
 
 export TMPDIR=$tmp/tmp
 # DKMS signs what it builds, and would otherwise create its key under
 # /var/lib/dkms.
 export mok_signing_key=$tmp/mok.key mok_certificate=$tmp/mok.pub
-dkms_args=(--dkmstree "$tmp/tree" --sourcetree "$tmp/source" --installtree "$tmp/install")
+# depmod would run on the host's /lib/modules: the install tree is ours.
+dkms_args=(--dkmstree "$tmp/tree" --sourcetree "$tmp/source" --installtree "$tmp/install" --no-depmod)
+
+# status: `dkms status` of the throwaway tree, shown as "#" lines.
+status() {
+	# dkms status runs readelf on the modules, which warns on stderr about
+	# sections it does not find: not ours to show.
+	dkms status "${dkms_args[@]}" 2>/dev/null | sed 's/^/#   dkms status: /'
+}
+# installed REL: DKMS has put the module in REL's install tree.
+installed() {
+	compgen -G "$tmp/install/$1/updates/dkms/$name.ko*" >/dev/null
+}
 
 failed=0
 if ! dkms add "${dkms_args[@]}" -m "$name" -v "$version" >"$tmp/add.log" 2>&1; then
@@ -86,6 +100,55 @@ for rel in "${releases[@]}"; do
 			tail -n 30 "$mlog" | sed 's/^/#   make.log: /'
 		fi
 		failed=1
+		continue
+	fi
+	mkdir -p "$tmp/install/$rel"
+	if dkms install "${dkms_args[@]}" -m "$name" -v "$version" -k "$rel" >>"$log" 2>&1 &&
+		installed "$rel" &&
+		dkms status "${dkms_args[@]}" -m "$name" -v "$version" -k "$rel" 2>/dev/null | grep -q ': installed'; then
+		echo "ok - dkms: dkms install $name/$version for $rel: $(cd "$tmp/install/$rel" && echo updates/dkms/"$name".ko*), status installed"
+	else
+		echo "FAIL - dkms: dkms install $name/$version for $rel"
+		tail -n 30 "$log" | sed 's/^/#   /'
+		failed=1
 	fi
 done
+status
+
+# AUTOINSTALL: what /etc/kernel/postinst.d/dkms does for a newly installed
+# kernel (`dkms autoinstall -k RELEASE`) builds and installs the module again.
+# (Removing the only kernel would take the module out of the tree.)
+rel=${releases[${#releases[@]} - 1]}
+if [ ${#releases[@]} -lt 2 ]; then
+	echo "skip - dkms: AUTOINSTALL needs a second release to remove one from (only $rel was asked for)"
+elif installed "$rel"; then
+	log=$tmp/autoinstall.log
+	if dkms remove "${dkms_args[@]}" -m "$name" -v "$version" -k "$rel" >"$log" 2>&1 &&
+		! installed "$rel" &&
+		dkms autoinstall "${dkms_args[@]}" -k "$rel" >>"$log" 2>&1 && installed "$rel"; then
+		echo "ok - dkms: removed for $rel, \`dkms autoinstall -k $rel\` (AUTOINSTALL) builds and installs it again"
+	else
+		echo "FAIL - dkms: removed for $rel, \`dkms autoinstall -k $rel\` (AUTOINSTALL) builds and installs it again"
+		tail -n 30 "$log" | sed 's/^/#   /'
+		failed=1
+	fi
+fi
+
+# The way an operator (and the package's prerm) takes it away.
+log=$tmp/remove.log
+left=
+if dkms remove "${dkms_args[@]}" -m "$name" -v "$version" --all >"$log" 2>&1; then
+	left=$(dkms status "${dkms_args[@]}" 2>/dev/null; find "$tmp/install" "$tmp/tree" -name "$name.ko*")
+	if [ -z "$left" ]; then
+		echo "ok - dkms: dkms remove $name/$version --all leaves no module and an empty dkms status"
+	else
+		echo "FAIL - dkms: dkms remove $name/$version --all leaves no module and an empty dkms status"
+		printf '%s\n' "$left" | sed 's/^/#   left: /'
+		failed=1
+	fi
+else
+	echo "FAIL - dkms: dkms remove $name/$version --all"
+	sed 's/^/#   /' "$log"
+	failed=1
+fi
 exit "$failed"

@@ -10,8 +10,10 @@
 # user/gpuvfio if it has been built, lspci, jq and util-linux's setpriv
 # with their libraries,
 # pci.ids, tests/qemu/init as /init, tests/qemu/demo-guest.sh as
-# /tests/demo.sh, and tests/guest/ as /tests, with every
-# tests/guest/*.c compiled statically into /tests/bin/.
+# /tests/demo.sh, tests/guest/ as /tests, with every
+# tests/guest/*.c compiled statically into /tests/bin/, and the boot files
+# (boot/: modprobe.d, initramfs-tools, dracut) as `make install-boot` puts
+# them, under /tests/installed.
 #
 # OUTPUT is written as an uncompressed cpio archive: unpacking it costs the
 # emulated CPU nothing.
@@ -117,6 +119,10 @@ fi
 depmod -b "$stage" "$rel"
 
 # The tests: shell scripts as they are, C programs built static on the host.
+# The boot files as `make install` installs them, under /tests/installed
+# (not active: the 7x tests copy them into place).
+make -s -C "$ROOT" install-boot DESTDIR="$stage/tests/installed" >/dev/null ||
+	die "make install-boot failed"
 cp "$ROOT/tests/qemu/init" init
 chmod 755 init
 cp "$ROOT/tests/qemu/demo-guest.sh" tests/demo.sh

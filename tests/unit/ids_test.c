@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ids.h"
 #include "monitor.h"
@@ -304,12 +305,110 @@ static void test_monitor_print(void)
 		  "monitor: a pending event says what it waits on");
 }
 
+/* The persisted file's content, "" when there is none. Static buffer. */
+static const char *persisted(const char *dir)
+{
+	static char buf[8192];
+	char path[4096];
+	size_t len = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/gpuvfio-ids.conf", dir);
+	buf[0] = '\0';
+	f = fopen(path, "r");
+	if (f) {
+		len = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+/* The file's one options line, "" when there is none. */
+static const char *options_line(const char *dir)
+{
+	static char line[8192];
+	const char *p = strstr(persisted(dir), "\noptions ");
+
+	line[0] = '\0';
+	if (p)
+		sscanf(p + 1, "%8191[^\n]", line);
+	return line;
+}
+
+static void test_persist(void)
+{
+	char dir[] = "/tmp/gpuvfio-persist.XXXXXX", path[4096];
+	struct run r;
+
+	if (!mkdtemp(dir)) {
+		check(false, "persist: a temporary directory");
+		return;
+	}
+	setenv("GPUVFIO_MODPROBE_D", dir, 1);
+	snprintf(path, sizeof(path), "%s/gpuvfio-ids.conf", dir);
+
+	/* Without the module: the file alone. */
+	fake_init();
+	reset("");
+	run_tool(&r, "ids", "set", "10DE:1BB3", "--persist", NULL);
+	check(r.status == 0 && k.sets == 0 && k.gets == 0,
+	      "ids set --persist without the module: exit 0, nothing sent");
+	check_str(options_line(dir), "options gpuvfio ids=10de:1bb3",
+		  "ids set --persist: the options line, canonical");
+	check(persisted(dir)[0] == '#', "ids set --persist: the file says what wrote it");
+	check_contains(r.err, "not loaded", "without the module: said so");
+	check_contains(r.err, path, "it names the file");
+	check_contains(r.err, "update-initramfs -u", "and says to update the initramfs");
+	run_tool(&r, "ids", "add", "--persist", "1002:692f", NULL);
+	check_str(options_line(dir), "options gpuvfio ids=10de:1bb3,1002:692f",
+		  "ids add --persist without the module: added to the persisted list");
+	run_tool(&r, "ids", "del", "--persist", "10de:1bb3", NULL);
+	check_str(options_line(dir), "options gpuvfio ids=1002:692f",
+		  "ids del --persist without the module: removed from the persisted list");
+	run_tool(&r, "ids", "set", "--persist", "10de:1bb3,zz", NULL);
+	check(r.status == 2 && !strcmp(options_line(dir), "options gpuvfio ids=1002:692f"),
+	      "a bad ID with --persist: usage error, the file unchanged");
+	run_tool(&r, "ids", "show", "--persist", NULL);
+	check(r.status == 2, "ids show --persist: usage error");
+	run_tool(&r, "ids", "set", "", "--persist", NULL);
+	check(r.status == 0 && access(path, F_OK) && errno == ENOENT,
+	      "ids set '' --persist: the file is removed");
+
+	/* With the module: the module's list after the change is persisted. */
+	fake_module("0.2.0", "10de:1bb3", "");
+	reset("10de:1bb3");
+	run_tool(&r, "ids", "add", "1002:692f", "--persist", NULL);
+	check(r.status == 0 && k.sets == 1 && !strcmp(k.sent, "10de:1bb3,1002:692f"),
+	      "ids add --persist with the module: sent to the module");
+	check_str(options_line(dir), "options gpuvfio ids=10de:1bb3,1002:692f",
+		  "and the module's new list persisted");
+	reset("10de:1bb3");
+	k.set_err = -EINVAL;
+	run_tool(&r, "ids", "set", "1234:1111", "--persist", NULL);
+	check(r.status == 1 && !strcmp(options_line(dir), "options gpuvfio ids=10de:1bb3,1002:692f"),
+	      "a list the module refuses is not persisted");
+
+	setenv("GPUVFIO_MODPROBE_D", "/nonexistent/gpuvfio-test", 1);
+	reset("10de:1bb3");
+	run_tool(&r, "ids", "set", "1234:1111", "--persist", NULL);
+	check(r.status == 1 && strstr(r.err, "could not write /nonexistent/gpuvfio-test/gpuvfio-ids.conf") &&
+	      strstr(r.err, "not persisted"),
+	      "an unwritable directory: exit 1, the file named");
+
+	unsetenv("GPUVFIO_MODPROBE_D");
+	unlink(path);
+	rmdir(dir);
+	fake_cleanup();
+}
+
 int main(void)
 {
 	setenv("GPUVFIO_PCI_IDS", "/dev/null", 1);
 	test_ids();
 	test_ids_usage();
 	test_edit();
+	test_persist();
 	test_monitor_print();
 	fake_cleanup();
 	return test_done();

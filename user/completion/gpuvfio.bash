@@ -126,7 +126,7 @@ _gpuvfio()
 			esac
 		done
 		if [[ $cur == -* ]]; then
-			mapfile -t replies < <(compgen -W "-j --json -h --help" -- "$cur")
+			mapfile -t replies < <(compgen -W "-j --json --persist -h --help" -- "$cur")
 		else
 			case $sub in
 			"") mapfile -t replies < <(compgen -W "show set add del" -- "$cur") ;;

@@ -766,6 +766,10 @@ static int verify(struct gv_txn *p)
 			ok = !strcmp(now, m->to_driver);
 		else
 			ok = strcmp(now, GV_VFIO);
+		if (!ok && !device_is_registered(&m->pdev->dev)) {
+			fail(p, m->pdev, "was removed from the bus during the request; the others were rolled back");
+			return -EIO;
+		}
 		if (!ok) {
 			fail(p, m->pdev, "is on %s instead of %s; rolled back",
 			     now[0] ? now : "no driver",
@@ -1025,8 +1029,15 @@ int gv_txn_run(struct gv_txn *t, unsigned int timeout_ms)
 		return 0;
 	}
 
+	/* Not __module_get(): a request that arrived while rmmod waits for
+	 * the family to go must not start a commit that rmmod's teardown
+	 * of the workqueue would then wait for. */
+	if (!try_module_get(THIS_MODULE)) {
+		ret = -ESHUTDOWN;
+		fail(t, NULL, "gpuvfio is being unloaded; nothing changed");
+		goto refused;
+	}
 	kref_get(&t->ref);
-	__module_get(THIS_MODULE);
 	spin_lock(&gv_busy_lock);
 	list_add_tail(&t->active_node, &gv_active);
 	spin_unlock(&gv_busy_lock);

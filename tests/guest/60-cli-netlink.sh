@@ -148,8 +148,9 @@ gpuvfio -j unbind --force --timeout 2 "$GPU0" >/tmp/pend2.json 2>/tmp/pend2.err
 check_eq "unbind --force --timeout 2 exits 4" 4 "$?"
 check_eq "waiting on vfio-pci" vfio-pci "$(jqf .wait.driver /tmp/pend2.json)"
 kill "$vm"
-gpu_back() { [ "$(drv_of "$GPU0")" = bochs-drm ]; }
-check "once the VM exits, the unbind completes" wait_for 30 gpu_back
+# The whole card: the transaction moves the GPU first, then its companions.
+card_back() { [ "$(gv_drivers $GPU0_CARD)" = "bochs-drm snd_hda_intel xhci_hcd" ]; }
+check "once the VM exits, the unbind completes" wait_for 30 card_back
 gv_settle
 check_eq "every device is back" "$orig" "$(gv_state $ALL_DEVS)"
 

@@ -14,6 +14,22 @@ member() { # FILE ADDR FIELD
 	jq -r --arg a "$2" ".members[] | select(.address == \$a) | $3" "$1" 2>/dev/null
 }
 
+# --- check ------------------------------------------------------------------
+gpuvfio -j check >/tmp/check.json 2>/dev/null
+rc=$?
+checkres() { jq -r --arg n "$1" '[.checks[] | select(.name == $n) | .result] | join(" ")' /tmp/check.json 2>/dev/null; }
+check_eq "check: the IOMMU is on" pass "$(checkres iommu)"
+check_eq "check: vfio-pci is available" pass "$(checkres vfio_pci)"
+check_eq "check: the module is loaded" pass "$(checkres module)"
+check_eq "check: the GPU sharing a group with a NIC is flagged" warn \
+	"$(jq -r --arg a "$GPU_NIC" '.checks[] | select(.name == "iommu_group" and .device == $a) | .result' /tmp/check.json 2>/dev/null)"
+check_eq "check: GPU0's group is clean" pass \
+	"$(jq -r --arg a "$GPU0" '.checks[] | select(.name == "iommu_group" and .device == $a) | .result' /tmp/check.json 2>/dev/null)"
+want=$([ "$(jq -r .failed /tmp/check.json)" = 0 ] && echo 0 || echo 1)
+check_eq "check exits 0 without a failed check, 1 with one" "$want" "$rc"
+out=$(gpuvfio check 2>&1)
+check_match "the human form names the NIC's group" "WARN.*$GPU_NIC" "$out"
+
 # --- monitor, started first so it sees everything below -------------------
 gpuvfio -j monitor >/tmp/mon.json 2>/tmp/mon.err &
 mon=$!

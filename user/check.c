@@ -748,33 +748,17 @@ static void usage(FILE *f)
 
 int cmd_check(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
 	struct checks c = { 0 };
 	struct candidates cand = { 0 };
 	struct gv_config *cfg;
 	struct facts *f;
 	struct gv_host h;
-	int opt, ret = GV_EXIT_OK;
+	int ret;
 	size_t i;
 
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			gv_json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return GV_EXIT_OK;
-		default:
-			usage(stderr);
-			return GV_EXIT_USAGE;
-		}
-	}
+	ret = gv_common_opts(argc, argv, usage);
+	if (ret >= 0)
+		return ret;
 	if (optind < argc) {
 		gv_err("check takes no arguments");
 		usage(stderr);

@@ -59,6 +59,32 @@ void gv_err(const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+int gv_common_opts(int argc, char **argv, void (*cmd_usage)(FILE *f))
+{
+	static const struct option longopts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 }
+	};
+	int opt;
+
+	optind = 0;
+	while ((opt = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'j':
+			gv_json = true;
+			break;
+		case 'h':
+			cmd_usage(stdout);
+			return GV_EXIT_OK;
+		default:
+			cmd_usage(stderr);
+			return GV_EXIT_USAGE;
+		}
+	}
+	return -1;
+}
+
 static void usage(FILE *f)
 {
 	size_t i;

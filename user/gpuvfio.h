@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <linux/gpuvfio.h>
 
@@ -45,6 +46,14 @@ struct gv_config {
 	bool have_managed;
 	uint32_t managed;		/* devices gpuvfio manages */
 };
+
+/*
+ * The options of a command that has none of its own: -j/--json and
+ * -h/--help (usage on stdout). Returns -1 to go on, with optind at the
+ * first argument, or the exit status (0 after --help, GV_EXIT_USAGE with
+ * the usage on stderr).
+ */
+int gv_common_opts(int argc, char **argv, void (*usage)(FILE *f));
 
 /* "gpuvfio: <message>\n" on stderr. */
 void gv_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -115,31 +115,15 @@ static void print_event(const struct gv_nl_result *ev, void *arg)
 
 int cmd_monitor(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigset_t block, unblocked;
 	struct pollfd pfd;
 	struct gv_nl *nl;
-	int opt, ret, status = GV_EXIT_OK;
+	int ret, status = GV_EXIT_OK;
 
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			gv_json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return GV_EXIT_OK;
-		default:
-			usage(stderr);
-			return GV_EXIT_USAGE;
-		}
-	}
+	ret = gv_common_opts(argc, argv, usage);
+	if (ret >= 0)
+		return ret;
 	if (optind < argc) {
 		gv_err("monitor takes no arguments");
 		return GV_EXIT_USAGE;

@@ -513,33 +513,17 @@ static void target_name(const struct gv_target *t, char *buf, size_t size)
 
 int cmd_status(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 }
-	};
 	struct gv_target targets[GV_MAX_LIST];
 	struct gv_config *cfg;
 	struct gv_host h;
 	unsigned int nt, i;
 	size_t k;
 	char name[GV_ID_LEN + GV_ADDR_LEN];
-	int opt, ret;
+	int ret;
 
-	optind = 0;
-	while ((opt = getopt_long(argc, argv, "jh", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'j':
-			gv_json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return GV_EXIT_OK;
-		default:
-			usage(stderr);
-			return GV_EXIT_USAGE;
-		}
-	}
+	ret = gv_common_opts(argc, argv, usage);
+	if (ret >= 0)
+		return ret;
 	ret = parse_targets(argc - optind, argv + optind, targets, GV_MAX_LIST,
 			    &nt);
 	if (ret)

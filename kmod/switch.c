@@ -72,6 +72,19 @@ struct gv_member {
 	char to_override[GV_NAME_LEN];
 };
 
+/*
+ * The moves of one IOMMU group, made in order by one worker. Groups are
+ * independent of each other, so a transaction's lanes run in parallel; the
+ * transaction is still all or nothing: a failure in one lane stops the
+ * others and everything is rolled back.
+ */
+struct gv_lane {
+	struct work_struct work;
+	struct gv_txn *txn;
+	struct gv_group *grp;
+	int err;
+};
+
 /* A set of devices, each held by a reference. */
 struct gv_devset {
 	struct pci_dev *devs[GV_MAX_DEVICES];
@@ -107,8 +120,11 @@ struct gv_txn {
 	unsigned int nmembers, cap;
 	struct gv_member **moves;
 	unsigned int nmoves;
+	struct gv_lane *lanes;
+	unsigned int nlanes;
+	atomic_t aborted;		/* a lane failed: the others stop */
 	struct device_driver *vfio;
-	unsigned int step;
+	atomic_t step;			/* test builds: fault injection */
 };
 
 static struct workqueue_struct *gv_wq;
@@ -169,9 +185,11 @@ int gv_fail_at;
 /* Test builds only: fail step N of the next transactions (0 = never). */
 static int gv_step(struct gv_txn *p, struct gv_member *m, const char *what)
 {
-	if (++p->step != READ_ONCE(gv_fail_at))
+	int step = atomic_inc_return(&p->step);
+
+	if (step != READ_ONCE(gv_fail_at))
 		return 0;
-	fail(p, m->pdev, "injected fault at step %u (%s)", p->step, what);
+	fail(p, m->pdev, "injected fault at step %d (%s)", step, what);
 	return -EIO;
 }
 #else
@@ -326,11 +344,32 @@ static int read_driver(struct gv_txn *t, struct pci_dev *pdev, char *name,
 	return 0;
 }
 
+/* Whether any PCI device has an IOMMU group: the IOMMU is on. */
+static bool iommu_on(void)
+{
+	struct pci_dev *pdev = NULL;
+	struct iommu_group *group;
+
+	for_each_pci_dev(pdev) {
+		group = iommu_group_get(&pdev->dev);
+		if (group) {
+			iommu_group_put(group);
+			pci_dev_put(pdev);
+			return true;
+		}
+	}
+	return false;
+}
+
 static int add_group(struct gv_txn *p, struct pci_dev *pdev)
 {
 	struct iommu_group *group = iommu_group_get(&pdev->dev);
 	unsigned int i;
 
+	if (!group && iommu_on()) {
+		fail(p, pdev, "has no IOMMU group although the IOMMU is on: it is being hot-added or removed, or no IOMMU covers it; try again once it is settled; nothing was changed");
+		return -ENXIO;
+	}
 	if (!group) {
 		fail(p, pdev, "has no IOMMU group: DMA is not translated, so it cannot be given to a VM safely. Enable VT-d or AMD-Vi in the firmware and boot with intel_iommu=on or amd_iommu=on; nothing was changed");
 		return -ENXIO;
@@ -695,7 +734,10 @@ static void progress(struct gv_txn *t, struct gv_member *m, u32 step,
 {
 	mutex_lock(&t->lock);
 	m->progress = step;
-	t->waiting = blocking ? m : NULL;
+	if (blocking)
+		t->waiting = m;
+	else if (t->waiting == m)
+		t->waiting = NULL;
 	mutex_unlock(&t->lock);
 }
 
@@ -791,15 +833,15 @@ static int verify(struct gv_txn *p)
 
 /*
  * Puts every device that was touched back on the driver and override it had,
- * last touched first. Runs to the end whatever fails, and says what it
- * could not restore.
+ * in the reverse of the plan's order (in each group, last touched first).
+ * Runs to the end whatever fails, and says what it could not restore.
  */
-static void rollback(struct gv_txn *p, unsigned int started)
+static void rollback(struct gv_txn *p)
 {
 	char now[GV_NAME_LEN];
 	unsigned int i;
 
-	for (i = started; i-- > 0;) {
+	for (i = p->nmoves; i-- > 0;) {
 		struct gv_member *m = p->moves[i];
 
 		if (m->done == GV_DONE_NOTHING)
@@ -823,20 +865,85 @@ static void rollback(struct gv_txn *p, unsigned int started)
 	}
 }
 
+/* One group's moves, in plan order, until one fails or another lane's did. */
+static int move_lane(struct gv_txn *p, struct gv_group *grp)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < p->nmoves; i++) {
+		struct gv_member *m = p->moves[i];
+
+		if (m->grp != grp)
+			continue;
+		if (atomic_read(&p->aborted))
+			return -ECANCELED;
+		ret = move(p, m);
+		if (ret) {
+			m->err = ret;
+			atomic_set(&p->aborted, 1);
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void gv_lane_work(struct work_struct *work)
+{
+	struct gv_lane *l = container_of(work, struct gv_lane, work);
+
+	l->err = move_lane(l->txn, l->grp);
+}
+
+/* One lane per group with something to move (before the commit: it cannot
+ * fail halfway for want of memory). */
+static int plan_lanes(struct gv_txn *p)
+{
+	unsigned int g, i;
+
+	p->lanes = kcalloc(p->ngroups, sizeof(*p->lanes), GFP_KERNEL);
+	if (!p->lanes)
+		return -ENOMEM;
+	for (g = 0; g < p->ngroups; g++) {
+		for (i = 0; i < p->nmoves; i++) {
+			if (p->moves[i]->grp == &p->groups[g])
+				break;
+		}
+		if (i == p->nmoves)
+			continue;
+		p->lanes[p->nlanes].txn = p;
+		p->lanes[p->nlanes].grp = &p->groups[g];
+		INIT_WORK(&p->lanes[p->nlanes].work, gv_lane_work);
+		p->nlanes++;
+	}
+	return 0;
+}
+
+/*
+ * Runs every lane, the first on this worker and the others on gv_wq, and
+ * waits for all of them: a device's remove or probe in one group does not
+ * wait for another group's. Then verifies the whole, or rolls it all back.
+ */
 static int commit(struct gv_txn *p)
 {
 	unsigned int i;
 	int ret = 0;
 
-	for (i = 0; i < p->nmoves && !ret; i++) {
-		ret = move(p, p->moves[i]);
-		if (ret)
-			p->moves[i]->err = ret;
+	for (i = 1; i < p->nlanes; i++)
+		queue_work(gv_wq, &p->lanes[i].work);
+	if (p->nlanes)
+		gv_lane_work(&p->lanes[0].work);
+	for (i = 1; i < p->nlanes; i++)
+		flush_work(&p->lanes[i].work);
+	/* The failure that stopped the others, not their -ECANCELED. */
+	for (i = 0; i < p->nlanes; i++) {
+		if (p->lanes[i].err && (!ret || ret == -ECANCELED))
+			ret = p->lanes[i].err;
 	}
 	if (!ret)
 		ret = verify(p);
 	if (ret) {
-		rollback(p, i);
+		rollback(p);
 		return ret;
 	}
 
@@ -887,6 +994,7 @@ static void gv_txn_release(struct kref *ref)
 		pci_dev_put(t->members[i].pdev);
 	kfree(t->members);
 	kfree(t->moves);
+	kfree(t->lanes);
 	for (i = 0; i < t->ngroups; i++)
 		iommu_group_put(t->groups[i].group);
 	devset_put(&t->devs);
@@ -1028,6 +1136,10 @@ int gv_txn_run(struct gv_txn *t, unsigned int timeout_ms)
 		finish(t, 0, GPUVFIO_OUTCOME_NOTHING);
 		return 0;
 	}
+
+	ret = plan_lanes(t);
+	if (ret)
+		goto refused;
 
 	/* Not __module_get(): a request that arrived while rmmod waits for
 	 * the family to go must not start a commit that rmmod's teardown

@@ -51,4 +51,27 @@ gv_settle
 check_eq "the unbind restored drivers and the user's override" "$orig_ovr" "$(gv_state $ALL_DEVS)"
 set_override "$GPU0_AUDIO"
 check_eq "all as at the start" "$orig" "$(gv_state $ALL_DEVS)"
+
+# Two cards in one request: two IOMMU groups, moved by two lanes in
+# parallel, so which lane meets step N varies from run to run. Whichever it
+# is, the request fails and both cards end where they started.
+n=1
+while [ "$n" -le 40 ]; do
+	echo "$n" >"$GV/fail_at"
+	res=$("$GVWRITE" "$GV/bind" "$GPU0 $GPU1")
+	[ "$res" = ok ] && break
+	check_eq "two-card bind with a fault at step $n fails with EIO" EIO "$res"
+	check_eq "two-card fault at step $n: both cards as they were" \
+		"$orig" "$(gv_state $ALL_DEVS)"
+	gv_settle
+	n=$((n + 1))
+done
+echo 0 >"$GV/fail_at"
+# Five devices, each with override, release, attach and verify.
+check_eq "every step of a two-card bind was made to fail" 20 "$((n - 1))"
+check_eq "past the last step both cards are on vfio-pci" \
+	"vfio-pci vfio-pci vfio-pci vfio-pci vfio-pci" "$(gv_drivers $GPU0_CARD $GPU1 $GPU1_AUDIO)"
+check "the two cards go back" "$GVWRITE" "$GV/unbind" "$GPU0 $GPU1"
+gv_settle
+check_eq "all as at the start, after the two-card test" "$orig" "$(gv_state $ALL_DEVS)"
 check "rmmod gpuvfio" rmmod gpuvfio

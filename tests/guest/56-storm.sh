@@ -199,7 +199,11 @@ for w in nl0 gpu1 dry status plug mod modprobe; do
 done
 counts sys0 1,2
 counts gpu1sys 1,2
-gv_report "#   kernel log: $(log_since_mark | grep -c '; rolled back') transactions rolled back, $(log_since_mark | grep -c 'pending: waiting') reported pending, $(log_since_mark | grep -c 'unloaded; devices') unloads"
+gv_report "#   kernel log: $(log_since_mark | grep -c '; rolled back') transactions rolled back, $(log_since_mark | grep -c 'pending: waiting') reported pending, $(log_since_mark | grep -c 'unloaded; devices') unloads, $(log_since_mark | grep -c 'no IOMMU group although') refused mid-hotplug"
+# A device caught between remove and rescan is refused as such, not with
+# the advice to turn the IOMMU on: it is on.
+check_no_match "no refusal during the storm tells to enable the IOMMU" \
+	"no IOMMU group: DMA is not translated" "$(log_since_mark)"
 
 # ---- after the storm -------------------------------------------------------
 is_loaded gpuvfio || check "modprobe gpuvfio after the storm" modprobe gpuvfio

@@ -6,6 +6,8 @@
 # Copies the kbuild sources (Kbuild, kmod/, include/, VERSION) to OUTDIR/src,
 # so builds for several releases and configurations never share objects,
 # and runs `make -C /lib/modules/RELEASE/build M=OUTDIR/src W=1 modules`
+# (or, for a kernel built here such as the debug kernel of
+# scripts/debug-kernel.sh, build/kernels/RELEASE/lib/modules/RELEASE/build)
 # with MAKE-ARGS (e.g. GPUVFIO_TEST=1). Fails if the build fails or prints any
 # warning (compiler or modpost). The module ends up in OUTDIR/gpuvfio.ko and
 # the build's output in OUTDIR/build.log.
@@ -25,8 +27,9 @@ out=$2
 shift 2
 
 kdir=/lib/modules/$rel/build
+[ -d "$kdir" ] || kdir=${GV_BUILD:-$ROOT/build}/kernels/$rel/lib/modules/$rel/build
 if [ ! -d "$kdir" ]; then
-	echo "build-module: no kernel build tree at $kdir: install linux-headers-$rel" >&2
+	echo "build-module: no kernel build tree for $rel: install linux-headers-$rel" >&2
 	exit 1
 fi
 if [ ! -f "$SRC/Kbuild" ] || [ ! -f "$SRC/kmod/Kbuild" ]; then

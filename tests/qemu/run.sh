@@ -5,6 +5,8 @@
 #   tests/qemu/run.sh [--kernel PATTERN]... [--only SCRIPT]... [--timeout S]
 #
 #   --kernel 6.12    only that kernel line (6.1, 6.12) or release (default: all)
+#   --release REL    a kernel already prepared in build/kernels/REL (the debug
+#                    kernels of scripts/debug-kernel.sh); repeatable
 #   --only 10-status only scripts whose name starts with this (repeatable)
 #   --timeout S      hang guard for one boot (default 300, env GV_TIMEOUT)
 #   --no-total       leave out the closing "N passed, N failed" line
@@ -25,17 +27,19 @@ BUILD=${GV_BUILD:-$ROOT/build}
 . "$ROOT/tests/qemu/common.sh"
 
 usage() {
-	sed -n '5,10s/^# \{0,1\}//p' "$0" >&2
+	sed -n '5,12s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
 patterns=()
+prepared=()
 only=()
 timeout=${GV_TIMEOUT:-300}
 print_total=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) [ $# -ge 2 ] || usage; patterns+=("$2"); shift 2 ;;
+	--release) [ $# -ge 2 ] || usage; prepared+=("$2"); shift 2 ;;
 	--only) [ $# -ge 2 ] || usage; only+=("$2"); shift 2 ;;
 	--timeout) [ $# -ge 2 ] || usage; timeout=$2; shift 2 ;;
 	--no-total) print_total=0; shift ;;
@@ -118,7 +122,15 @@ if [ -f "$ROOT/user/Makefile" ]; then
 	fi
 fi
 
-mapfile -t releases < <("$ROOT/scripts/fetch-kernels.sh" "${patterns[@]}")
+if [ ${#prepared[@]} -gt 0 ]; then
+	releases=("${prepared[@]}")
+	for rel in "${releases[@]}"; do
+		[ -f "$BUILD/kernels/$rel/boot/vmlinuz-$rel" ] ||
+			{ echo "run: no kernel prepared in $BUILD/kernels/$rel" >&2; exit 1; }
+	done
+else
+	mapfile -t releases < <("$ROOT/scripts/fetch-kernels.sh" "${patterns[@]}")
+fi
 
 for rel in "${releases[@]}"; do
 	rel_passed=0

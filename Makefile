@@ -8,6 +8,9 @@
 #   make module | cli
 #   make check              every test (installs what it needs; as root)
 #   make demo               boot a VM and show gpuvfio at work
+#   make bench              gpuvfio vs the script way and driverctl, in a VM
+#   make check-debug        the QEMU suite on a debug kernel (KASAN, lockdep,
+#                           kmemleak, UBSAN), built and cached on first use
 #   make deps               install build and test dependencies (as root)
 #   make install            CLI, man page, completion, UAPI header, modprobe.d,
 #                           initramfs-tools hook, dracut module, module sources
@@ -65,6 +68,12 @@ check:
 
 demo:
 	scripts/demo.sh
+
+bench:
+	scripts/bench.sh
+
+check-debug:
+	scripts/check-debug.sh
 
 install: install-cli install-boot install-module
 	@echo "gpuvfio installed. Set the ids to claim at boot (docs/install.md), then"
@@ -138,7 +147,7 @@ ifeq ($(DESTDIR),)
 	depmod $(KVER)
 endif
 
-.PHONY: all module cli clean deps check demo install install-cli install-boot \
+.PHONY: all module cli clean deps check check-debug demo bench install install-cli install-boot \
 	install-module install-module-none install-module-dkms install-module-kbuild \
 	uninstall uninstall-cli uninstall-boot uninstall-module uninstall-module-none \
 	uninstall-module-dkms uninstall-module-kbuild

@@ -10,6 +10,7 @@ set -eu
 # dpkg-buildpackage, initramfs-tools for mkinitramfs, dracut-core for a dracut
 # image (not `dracut`, which conflicts with initramfs-tools; dracut-core does
 # not, and installs no kernel hooks), shellcheck for the boot scripts.
+# Bench (make bench): driverctl, which gpuvfio is measured against.
 PACKAGES="
 build-essential pkg-config
 libnl-3-dev libnl-genl-3-dev libpci-dev pci.ids pciutils
@@ -17,6 +18,7 @@ linux-headers-amd64 linux-headers-6.12-amd64
 qemu-system-x86 busybox-static kmod cpio xz-utils zstd
 dkms dpkg-dev clang libclang-rt-14-dev jq python3
 debhelper dh-dkms initramfs-tools dracut-core shellcheck
+driverctl
 "
 
 missing=

@@ -35,6 +35,23 @@ GV_TOPOLOGY=(
 	-netdev user,id=net1,restrict=on
 )
 
+# gv_bench_topology N: make bench's topology instead (scripts/bench.sh): N
+# cards, each a VGA 1234:1111 (bochs-drm) and an intel-hda with a codec
+# (snd_hda_intel) as functions 0 and 1 behind a root port of its own, so each
+# card is an IOMMU group of its own: buses 01 to N, root ports from 00:08.0.
+gv_bench_topology() {
+	local i
+	GV_TOPOLOGY=(-audiodev none,id=snd0)
+	for ((i = 1; i <= $1; i++)); do
+		GV_TOPOLOGY+=(
+			-device "pcie-root-port,id=rp$i,bus=pcie.0,addr=$(printf '0x%x' $((i + 7))),chassis=$i,port=$i"
+			-device "VGA,id=gpu$i,bus=rp$i,addr=0x0.0,multifunction=on,vgamem_mb=4"
+			-device "intel-hda,id=hda$i,bus=rp$i,addr=0x0.1"
+			-device "hda-duplex,bus=hda$i.0,audiodev=snd0"
+		)
+	done
+}
+
 # Kernel command line of every boot; a boot configuration appends to it.
 GV_CMDLINE="console=ttyS0 panic_on_warn=1 panic=-1 oops=panic"
 

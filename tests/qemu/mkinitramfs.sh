@@ -9,8 +9,10 @@
 # dependencies (decompressed), MODULE.ko as extra/gpuvfio.ko, the CLI
 # user/gpuvfio if it has been built, lspci, jq and util-linux's setpriv
 # with their libraries,
-# pci.ids, tests/qemu/init as /init, tests/qemu/demo-guest.sh as
-# /tests/demo.sh, tests/guest/ as /tests, with every
+# pci.ids, bash and driverctl when installed (make bench),
+# tests/qemu/init as /init, tests/qemu/demo-guest.sh as
+# /tests/demo.sh, tests/bench/guest.sh as /tests/bench.sh, tests/guest/ as
+# /tests, with every
 # tests/guest/*.c compiled statically into /tests/bin/, and the boot files
 # (boot/: modprobe.d, initramfs-tools, dracut) as `make install-boot` puts
 # them, under /tests/installed.
@@ -76,6 +78,13 @@ rm -f usr/bin/setpriv
 copy_program "$(command -v setpriv)" /usr/bin/setpriv
 cp -L /usr/share/misc/pci.ids usr/share/misc/pci.ids
 
+# driverctl (a bash script), for make bench's comparison, when installed.
+if command -v driverctl >/dev/null; then
+	rm -f usr/bin/bash
+	copy_program /bin/bash /usr/bin/bash
+	cp "$(command -v driverctl)" usr/sbin/driverctl
+fi
+
 if [ -x "$ROOT/user/gpuvfio" ]; then
 	copy_program "$ROOT/user/gpuvfio" /usr/sbin/gpuvfio
 fi
@@ -126,6 +135,7 @@ make -s -C "$ROOT" install-boot DESTDIR="$stage/tests/installed" >/dev/null ||
 cp "$ROOT/tests/qemu/init" init
 chmod 755 init
 cp "$ROOT/tests/qemu/demo-guest.sh" tests/demo.sh
+cp "$ROOT/tests/bench/guest.sh" tests/bench.sh
 for f in "$ROOT"/tests/guest/*.sh; do
 	[ -f "$f" ] && cp "$f" tests/
 done

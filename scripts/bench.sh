@@ -1,0 +1,175 @@
+#!/bin/bash
+# `make bench`: gpuvfio against the script way and driverctl, side by side in
+# one VM run (docs/bench.md).
+#
+#   scripts/bench.sh [--kernel PATTERN] [--cards N] [--reps N] [--no-deps]
+#
+#   --kernel 6.12   the Debian kernel line to boot (default 6.12)
+#   --cards N       cards in the VM, each a VGA + audio function in an IOMMU
+#                   group of its own (default 16, at most 20)
+#   --reps N        rounds of the one-group and status measurements
+#                   (default 9; the all-cards ones get about half)
+#   --no-deps       do not run scripts/install-deps.sh
+#
+# Boots the VM (tests/qemu/common.sh's bench topology) with the normal
+# gpuvfio.ko build; tests/bench/guest.sh measures in the guest. Prints the
+# table of medians and ratios, also written as Markdown to
+# build/bench/results.md, and fails if a run left a device on the wrong driver
+# or a target of docs/bench.md is missed.
+set -eu
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${GV_BUILD:-$ROOT/build}
+# shellcheck source=tests/qemu/common.sh
+. "$ROOT/tests/qemu/common.sh"
+
+pattern=6.12
+cards=16
+reps=9
+deps=1
+usage() { sed -n '5,12s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+	case $1 in
+	--kernel) [ $# -ge 2 ] || usage; pattern=$2; shift 2 ;;
+	--cards) [ $# -ge 2 ] || usage; cards=$2; shift 2 ;;
+	--reps) [ $# -ge 2 ] || usage; reps=$2; shift 2 ;;
+	--no-deps) deps=0; shift ;;
+	*) usage ;;
+	esac
+done
+case $cards in '' | *[!0-9]*) usage ;; esac
+case $reps in '' | *[!0-9]*) usage ;; esac
+if [ "$cards" -lt 2 ] || [ "$cards" -gt 20 ]; then
+	echo "bench: --cards is 2 to 20" >&2
+	exit 2
+fi
+[ "$reps" -ge 1 ] || usage
+all_reps=$(((reps + 1) / 2))
+
+say() { echo "bench: $*" >&2; }
+
+[ "$deps" = 0 ] || "$ROOT/scripts/install-deps.sh" >&2
+rel=$("$ROOT/scripts/fetch-kernels.sh" "$pattern" | tail -n 1)
+[ -n "$rel" ] || { say "no kernel matches $pattern"; exit 1; }
+out=$BUILD/bench
+rm -rf "$out"
+mkdir -p "$out"
+
+say "kernel $rel, $cards cards, $reps rounds"
+make -s -C "$ROOT/user" >&2
+"$ROOT/scripts/build-module.sh" "$rel" "$out/module" >/dev/null
+"$ROOT/tests/qemu/mkinitramfs.sh" "$rel" "$BUILD/kernels/$rel" "$out/initramfs.cpio" \
+	"$out/module/gpuvfio.ko" >/dev/null
+
+gv_bench_topology "$cards"
+say "booting; the measurements take a few minutes (console: $out/console.log)"
+start=$SECONDS
+status=0
+gv_qemu 3000 "$BUILD/kernels/$rel/boot/vmlinuz-$rel" "$out/initramfs.cpio" \
+	"$GV_CMDLINE $(gv_boot_append std) gvtest.bench=1 gvtest.benchreps=$reps gvtest.benchallreps=$all_reps" \
+	"file:$out/console.log" "$out/verdict" "$out/results" >"$out/qemu.log" 2>&1 || status=$?
+say "the VM ran $((SECONDS - start)) s"
+tr -d '\r' <"$out/results" >"$out/samples"
+if ! grep -qx success <(tr -d '\r' <"$out/verdict"); then
+	say "the bench VM did not finish (status $status); the end of its console:"
+	tr -d '\r' <"$out/console.log" | tail -n 40 >&2
+	exit 1
+fi
+
+# median NAME: the median of NAME's samples, in milliseconds (3 decimals).
+median() {
+	awk -v n="$1" '$1 == "sample" && $2 == n { print $3 }' "$out/samples" | sort -n |
+		awk '{ v[NR] = $1 } END {
+			if (NR == 0) { print "nan"; exit }
+			m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+			printf "%.1f\n", m / 1000 }'
+}
+count() {
+	awk -v n="$1" '$1 == "sample" && $2 == n' "$out/samples" | wc -l
+}
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0) print "nan"; else printf "%.2f\n", a / b }'
+}
+
+md=$out/results.md
+n=$(awk '$1 == "cards" { print $2 }' "$out/samples")
+{
+	echo "Kernel $rel under QEMU TCG (-smp 2), $n cards (VGA + audio, one IOMMU group each)."
+	echo "Medians in milliseconds; n = samples per method."
+	echo
+	echo "| measurement | gpuvfio | gpuvfio (sysfs) | script | driverctl | gpuvfio / script | n |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
+	for what in rt one.bind one.unbind; do
+		g=$(median "$what.gpuvfio")
+		s=$(median "$what.script")
+		case $what in
+		rt) label="round trip of one group (bind + unbind)" ;;
+		one.bind) label="bind one group" ;;
+		one.unbind) label="unbind one group" ;;
+		esac
+		echo "| $label | $g | $(median "$what.sysfs") | $s | $(median "$what.driverctl") | $(ratio "$g" "$s") | $(count "$what.gpuvfio") |"
+	done
+	for dir in bind unbind; do
+		g=$(median "all.$dir.gpuvfio")
+		s=$(median "all.$dir.script")
+		echo "| $dir all $n groups, one request vs the script's loop | $g | | $s | | $(ratio "$g" "$s") | $(count "all.$dir.gpuvfio") |"
+	done
+	echo
+	echo "| status of every device | median | / lspci -nnk | n |"
+	echo "|---|---:|---:|---:|"
+	l=$(median status.lspci)
+	for m in gpuvfio json lspci walk; do
+		# shellcheck disable=SC2016 # Markdown code spans
+		case $m in
+		gpuvfio) label='`gpuvfio status`' ;;
+		json) label='`gpuvfio status -j`' ;;
+		lspci) label='`lspci -nnk`' ;;
+		walk) label='sysfs walk in shell' ;;
+		esac
+		v=$(median "status.$m")
+		echo "| $label | $v | $(ratio "$v" "$l") | $(count "status.$m") |"
+	done
+	echo
+	echo "| where gpuvfio's time goes (from its per-step report) | one group bind | one group unbind | all $n bind | all $n unbind |"
+	echo "|---|---:|---:|---:|---:|"
+	for k in elapsed longest_group all_groups own; do
+		case $k in
+		elapsed) label="module: whole request" ;;
+		longest_group) label="drivers: the slowest group (override + release + probe)" ;;
+		all_groups) label="drivers: all groups added up (one after another)" ;;
+		own) label="gpuvfio's own time (whole request - slowest group)" ;;
+		esac
+		echo "| $label | $(median "kernel.one.bind.$k") | $(median "kernel.one.unbind.$k") | $(median "kernel.all.bind.$k") | $(median "kernel.all.unbind.$k") |"
+	done
+	echo "| CLI: outside the module (start, checks, netlink, output) | $(median cli.one.bind.outside_kernel) | $(median cli.one.unbind.outside_kernel) | $(median cli.all.bind.outside_kernel) | $(median cli.all.unbind.outside_kernel) |"
+} >"$md"
+cat "$md"
+
+# The targets of docs/bench.md.
+echo
+passed=0
+failed=0
+verdict() {
+	if [ "$1" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+	echo "$1 - $2"
+}
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "nan" && b != "nan" && a + 0 <= b + 0) }'; }
+while read -r name why; do
+	verdict FAIL "bench: $name: $why"
+done < <(awk '$1 == "bad" { $1 = ""; print substr($0, 2) }' "$out/samples")
+[ "$failed" = 0 ] && verdict ok "bench: every timed run left the devices on the expected drivers"
+g=$(median rt.gpuvfio)
+s=$(median rt.script)
+if le "$g" "$s"; then r=ok; else r=FAIL; fi
+verdict $r "bench: a gpuvfio round trip ($g ms) takes at most the script's ($s ms)"
+one=$(median one.bind.gpuvfio)
+all=$(median all.bind.gpuvfio)
+half=$(awk -v o="$one" -v n="$n" 'BEGIN { printf "%.1f\n", o * n / 2 }')
+if le "$all" "$half"; then r=ok; else r=FAIL; fi
+verdict $r "bench: binding $n groups in one request ($all ms) costs at most half of $n times one group ($half ms)"
+st=$(median status.gpuvfio)
+l=$(median status.lspci)
+if le "$st" "$l"; then r=ok; else r=FAIL; fi
+verdict $r "bench: gpuvfio status ($st ms) is faster than lspci -nnk ($l ms)"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]

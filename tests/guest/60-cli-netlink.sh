@@ -166,7 +166,7 @@ check_eq "waiting on vfio-pci" vfio-pci "$(jqf .wait.driver /tmp/pend2.json)"
 kill "$vm"
 # The whole card: the transaction moves the GPU first, then its companions.
 card_back() { [ "$(gv_drivers $GPU0_CARD)" = "bochs-drm snd_hda_intel xhci_hcd" ]; }
-check "once the VM exits, the unbind completes" wait_for 30 card_back
+check "once the VM exits, the unbind completes" wait_for 120 card_back
 gv_settle
 check_eq "every device is back" "$orig" "$(gv_state $ALL_DEVS)"
 

@@ -4,14 +4,17 @@
  * every /proc/PID/fd/N compared with them by what stat() says, not by path
  * (a container's /dev, a renamed node or a bind mount still match).
  */
+#define _GNU_SOURCE	/* getdents64() */
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "holders.h"
 #include "sysfs.h"
@@ -205,23 +208,27 @@ static bool same_file(const struct stat *a, const struct stat *b)
 	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
 }
 
-static void read_comm(const char *pid, char *buf, size_t size)
+/* /proc/PID/comm, read relative to the /proc descriptor. */
+static void read_comm(int proc, const char *pid, char *buf, size_t size)
 {
-	char path[PATH_MAX];
-	size_t len;
-	FILE *f;
+	char rel[PATH_MAX];
+	ssize_t len;
+	int fd;
 
 	snprintf(buf, size, "?");
-	snprintf(path, sizeof(path), "%s/%s/comm", gv_proc_root(), pid);
-	f = fopen(path, "re");
-	if (!f)
+	snprintf(rel, sizeof(rel), "%s/comm", pid);
+	fd = openat(proc, rel, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return;
-	if (fgets(buf, (int)size, f)) {
-		len = strlen(buf);
-		while (len && (buf[len - 1] == '\n'))
-			buf[--len] = '\0';
+	len = read(fd, buf, size - 1);
+	close(fd);
+	if (len <= 0) {
+		snprintf(buf, size, "?");
+		return;
 	}
-	fclose(f);
+	buf[len] = '\0';
+	while (len && buf[len - 1] == '\n')
+		buf[--len] = '\0';
 }
 
 static bool already(const struct gv_holder *out, size_t stored,
@@ -236,44 +243,54 @@ static bool already(const struct gv_holder *out, size_t stored,
 	return false;
 }
 
-static int scan_process(const struct scan *s, const char *pid,
-			struct gv_holder *out, size_t max, size_t *found)
+/*
+ * The scan runs on every bind and unbind, over every process (kernel
+ * threads too: their fd directory is empty), so it stays at a few system
+ * calls per process: the fd directory is read with getdents64() and each
+ * descriptor looked at with fstatat() relative to it, with no path work.
+ */
+static void scan_process(const struct scan *s, int proc, const char *pid,
+			 struct gv_holder *out, size_t max, size_t *found)
 {
-	char dir[PATH_MAX], path[PATH_MAX];
+	char rel[PATH_MAX];
+	union {
+		char bytes[8192];
+		struct dirent64 align;
+	} buf;
+	struct dirent64 *de;
 	struct gv_holder h;
-	struct dirent *de;
 	struct stat st;
+	ssize_t len, off;
 	size_t i;
-	DIR *dp;
+	int fd;
 
-	snprintf(dir, sizeof(dir), "%s/%s/fd", gv_proc_root(), pid);
-	dp = opendir(dir);
+	snprintf(rel, sizeof(rel), "%s/fd", pid);
+	fd = openat(proc, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	/* Gone, or not ours to look at. */
-	if (!dp)
-		return 0;
-	while ((de = readdir(dp))) {
-		if (de->d_name[0] == '.')
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >=
-		    sizeof(path) || stat(path, &st))
-			continue;
-		for (i = 0; i < s->n; i++) {
-			if (!same_file(&st, &s->nodes[i].st))
+	if (fd < 0)
+		return;
+	while ((len = getdents64(fd, buf.bytes, sizeof(buf.bytes))) > 0) {
+		for (off = 0; off < len; off += de->d_reclen) {
+			de = (struct dirent64 *)(buf.bytes + off);
+			if (de->d_name[0] == '.' || fstatat(fd, de->d_name, &st, 0))
 				continue;
-			memset(&h, 0, sizeof(h));
-			snprintf(h.addr, sizeof(h.addr), "%s", s->nodes[i].dev->addr);
-			h.pid = (pid_t)strtol(pid, NULL, 10);
-			snprintf(h.node, sizeof(h.node), "%s", s->nodes[i].shown);
-			if (already(out, *found < max ? *found : max, &h))
-				continue;
-			read_comm(pid, h.comm, sizeof(h.comm));
-			if (*found < max)
-				out[*found] = h;
-			(*found)++;
+			for (i = 0; i < s->n; i++) {
+				if (!same_file(&st, &s->nodes[i].st))
+					continue;
+				memset(&h, 0, sizeof(h));
+				snprintf(h.addr, sizeof(h.addr), "%s", s->nodes[i].dev->addr);
+				h.pid = (pid_t)strtol(pid, NULL, 10);
+				snprintf(h.node, sizeof(h.node), "%s", s->nodes[i].shown);
+				if (already(out, *found < max ? *found : max, &h))
+					continue;
+				read_comm(proc, pid, h.comm, sizeof(h.comm));
+				if (*found < max)
+					out[*found] = h;
+				(*found)++;
+			}
 		}
 	}
-	closedir(dp);
-	return 0;
+	close(fd);
 }
 
 int gv_holders_scan(const struct gv_holder_dev *devs, size_t ndevs,
@@ -282,8 +299,8 @@ int gv_holders_scan(const struct gv_holder_dev *devs, size_t ndevs,
 	struct scan *s;
 	struct dirent *de;
 	size_t i, found = 0;
-	DIR *dp;
-	int ret = 0;
+	int ret = 0, proc = -1;
+	DIR *dp = NULL;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -292,16 +309,20 @@ int gv_holders_scan(const struct gv_holder_dev *devs, size_t ndevs,
 		collect(s, &devs[i]);
 	if (!s->n)
 		goto out;
-	dp = opendir(gv_proc_root());
+	proc = open(gv_proc_root(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (proc >= 0)
+		dp = opendir(gv_proc_root());
 	if (!dp) {
 		ret = -errno;
 		goto out;
 	}
 	while ((de = readdir(dp)))
 		if (all_digits(de->d_name))
-			scan_process(s, de->d_name, out, max, &found);
+			scan_process(s, proc, de->d_name, out, max, &found);
 	closedir(dp);
 out:
+	if (proc >= 0)
+		close(proc);
 	free(s);
 	return ret ? ret : (int)(found > INT_MAX ? INT_MAX : found);
 }

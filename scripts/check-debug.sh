@@ -87,6 +87,11 @@ for line in "${lines[@]}"; do
 	echo "==> $rel: $((SECONDS - start)) s"
 done
 
+if [ "$failed" != 0 ]; then
+	echo
+	echo "==> what failed"
+	grep -E '^([^ ]+: )?FAIL - ' "$log" || true
+fi
 echo
 what=
 [ "$skipped" = 0 ] || what="; $skipped kernel line(s) skipped"

@@ -34,6 +34,8 @@ done
 
 passed=0
 failed=0
+logs=()		# the step logs of this run
+fails=()	# FAIL lines decided here
 mkdir -p "$BUILD/check"
 started=$SECONDS
 
@@ -53,6 +55,7 @@ result() {
 		passed=$((passed + 1))
 	else
 		failed=$((failed + 1))
+		fails+=("$1 - $2")
 	fi
 }
 
@@ -67,6 +70,7 @@ step() {
 	"$@" 2>&1 | tee "$log"
 	status=${PIPESTATUS[0]}
 	set -e
+	logs+=("$log")
 	count "$log"
 	if [ "$status" != 0 ] && [ "$log_failed" = 0 ]; then
 		result FAIL "$name: '$*' exited with status $status"
@@ -76,6 +80,20 @@ step() {
 }
 
 finish() {
+	local log
+
+	# The failures again, next to the totals: a CI log is often read
+	# from its end.
+	if [ "$failed" != 0 ]; then
+		echo
+		echo "==> what failed"
+		for log in "${logs[@]}"; do
+			grep -E '^([^ ]+: )?FAIL - ' "$log" || true
+		done
+		for log in "${fails[@]}"; do
+			echo "$log"
+		done
+	fi
 	echo
 	echo "check took $((SECONDS - started)) s; the logs are in $BUILD/check/"
 	echo "$passed passed, $failed failed"
@@ -103,6 +121,13 @@ if [ -f user/Makefile ]; then
 		result FAIL "host: the CLI builds without warnings"
 	else
 		result ok "host: the CLI builds without warnings"
+	fi
+	# bind and unbind run in a VM's start path: libpci (with libudev and
+	# libz) is opened only by the commands that show names (user/pci.c).
+	if ldd user/gpuvfio | grep -q 'libpci'; then
+		result FAIL "host: the CLI does not load libpci at start ($(ldd user/gpuvfio | grep libpci))"
+	else
+		result ok "host: the CLI does not load libpci at start"
 	fi
 else
 	echo

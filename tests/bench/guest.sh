@@ -80,7 +80,13 @@ expect() {
 # ---- the ways to move a group -------------------------------------------
 
 # The script way of the deployment guides (vfio-driver.sh): for each
-# function, driver_override, unbind, drivers_probe. Shell builtins only.
+# function, driver_override, unbind, drivers_probe. As operators run it: a
+# bash program started per request (tests/bench/vfio-driver.sh).
+program_bind() { /tests/vfio-driver.sh bind "$@"; }
+program_unbind() { /tests/vfio-driver.sh unbind "$@"; }
+
+# The same as functions of this shell: no program started at all, the
+# script's best case (what no operator runs).
 script_bind() {
 	for _d; do
 		echo vfio-pci >"$S/$_d/driver_override"
@@ -151,10 +157,10 @@ round_trip() {
 modprobe vfio-pci
 modprobe gpuvfio || bad setup "modprobe gpuvfio failed"
 gv_settle
-methods="gpuvfio sysfs script driverctl"
+methods="gpuvfio sysfs program script driverctl"
 command -v driverctl >/dev/null || {
 	bad setup "driverctl is not in the image"
-	methods="gpuvfio sysfs script"
+	methods="gpuvfio sysfs program script"
 }
 # A warm-up round, not recorded in the medians' set: the first run of each
 # pays for loading programs and pages.
@@ -166,7 +172,7 @@ OUT=/dev/ttyS2
 say "round trip of one group, $REPS rounds"
 r=0
 while [ "$r" -lt "$REPS" ]; do
-	# Rotate the order: round r starts with method r mod 4.
+	# Rotate the order: round r starts with method number r mod (methods).
 	set -- $methods
 	i=0
 	while [ "$i" -lt $((r % $#)) ]; do
@@ -190,12 +196,16 @@ all_devs=$(for g in $GPUS; do printf '%s %s ' "$g" "${g%.0}.1"; done)
 say "all $NCARDS cards in one request vs the script's loop, $ALL_REPS rounds"
 r=0
 while [ "$r" -lt "$ALL_REPS" ]; do
-	if [ $((r % 2)) = 0 ]; then order="gpuvfio script"; else order="script gpuvfio"; fi
+	case $((r % 3)) in
+	0) order="gpuvfio program script" ;;
+	1) order="program script gpuvfio" ;;
+	*) order="script gpuvfio program" ;;
+	esac
 	for m in $order; do
 		gv_settle
 		case $m in
 		gpuvfio) args=1234:1111 ;;
-		script) args=$all_devs ;;
+		program | script) args=$all_devs ;;
 		esac
 		timed "all.bind.$m" "${m}_bind" $args
 		expect "all.bind.$m" "$all_vfio" $all_devs

@@ -9,9 +9,10 @@
 # dependencies (decompressed), MODULE.ko as extra/gpuvfio.ko, the CLI
 # user/gpuvfio if it has been built, lspci, jq and util-linux's setpriv
 # with their libraries,
-# pci.ids, bash and driverctl when installed (make bench),
+# pci.ids, bash, driverctl when installed (make bench),
 # tests/qemu/init as /init, tests/qemu/demo-guest.sh as
-# /tests/demo.sh, tests/bench/guest.sh as /tests/bench.sh, tests/guest/ as
+# /tests/demo.sh, tests/bench/guest.sh as /tests/bench.sh (with
+# tests/bench/vfio-driver.sh beside it), tests/guest/ as
 # /tests, with every
 # tests/guest/*.c compiled statically into /tests/bin/, and the boot files
 # (boot/: modprobe.d, initramfs-tools, dracut) as `make install-boot` puts
@@ -78,10 +79,11 @@ rm -f usr/bin/setpriv
 copy_program "$(command -v setpriv)" /usr/bin/setpriv
 cp -L /usr/share/misc/pci.ids usr/share/misc/pci.ids
 
-# driverctl (a bash script), for make bench's comparison, when installed.
+# bash for make bench's script (tests/bench/vfio-driver.sh) and driverctl
+# (a bash script), when installed.
+rm -f usr/bin/bash
+copy_program /bin/bash /usr/bin/bash
 if command -v driverctl >/dev/null; then
-	rm -f usr/bin/bash
-	copy_program /bin/bash /usr/bin/bash
 	cp "$(command -v driverctl)" usr/sbin/driverctl
 fi
 
@@ -136,6 +138,8 @@ cp "$ROOT/tests/qemu/init" init
 chmod 755 init
 cp "$ROOT/tests/qemu/demo-guest.sh" tests/demo.sh
 cp "$ROOT/tests/bench/guest.sh" tests/bench.sh
+cp "$ROOT/tests/bench/vfio-driver.sh" tests/vfio-driver.sh
+chmod 755 tests/vfio-driver.sh
 for f in "$ROOT"/tests/guest/*.sh; do
 	[ -f "$f" ] && cp "$f" tests/
 done

@@ -299,8 +299,8 @@ int gv_holders_scan(const struct gv_holder_dev *devs, size_t ndevs,
 	struct scan *s;
 	struct dirent *de;
 	size_t i, found = 0;
-	int ret = 0, proc = -1;
-	DIR *dp = NULL;
+	int ret = 0, proc;
+	DIR *dp;
 
 	s = calloc(1, sizeof(*s));
 	if (!s)
@@ -309,11 +309,13 @@ int gv_holders_scan(const struct gv_holder_dev *devs, size_t ndevs,
 		collect(s, &devs[i]);
 	if (!s->n)
 		goto out;
+	/* One descriptor of /proc: listed, and each process opened from it. */
 	proc = open(gv_proc_root(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (proc >= 0)
-		dp = opendir(gv_proc_root());
+	dp = proc >= 0 ? fdopendir(proc) : NULL;
 	if (!dp) {
 		ret = -errno;
+		if (proc >= 0)
+			close(proc);
 		goto out;
 	}
 	while ((de = readdir(dp)))
@@ -321,8 +323,6 @@ int gv_holders_scan(const struct gv_holder_dev *devs, size_t ndevs,
 			scan_process(s, proc, de->d_name, out, max, &found);
 	closedir(dp);
 out:
-	if (proc >= 0)
-		close(proc);
 	free(s);
 	return ret ? ret : (int)(found > INT_MAX ? INT_MAX : found);
 }

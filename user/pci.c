@@ -5,9 +5,9 @@
  * on finding one, and exits the program when it cannot).
  *
  * It is opened with dlopen() by the commands that name devices, not linked:
- * loading libpci with libudev and libz is most of the tool's start-up time,
- * and bind, unbind and ids, which run in a VM's start path, never use it.
- * The package depends on libpci3 all the same.
+ * it brings libudev and libz along, and bind, unbind and ids, which run in a
+ * VM's start path, never use any of them. The package depends on libpci3
+ * all the same.
  */
 #define _GNU_SOURCE	/* dlvsym() */
 #include <dlfcn.h>

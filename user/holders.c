@@ -243,6 +243,30 @@ static bool already(const struct gv_holder *out, size_t stored,
 	return false;
 }
 
+/* Records pid as a holder of every node the descriptor st is open on. */
+static void match_fd(const struct scan *s, int proc, const char *pid,
+		     const struct stat *st, struct gv_holder *out, size_t max,
+		     size_t *found)
+{
+	struct gv_holder h;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		if (!same_file(st, &s->nodes[i].st))
+			continue;
+		memset(&h, 0, sizeof(h));
+		snprintf(h.addr, sizeof(h.addr), "%s", s->nodes[i].dev->addr);
+		h.pid = (pid_t)strtol(pid, NULL, 10);
+		snprintf(h.node, sizeof(h.node), "%s", s->nodes[i].shown);
+		if (already(out, *found < max ? *found : max, &h))
+			continue;
+		read_comm(proc, pid, h.comm, sizeof(h.comm));
+		if (*found < max)
+			out[*found] = h;
+		(*found)++;
+	}
+}
+
 /*
  * The scan runs on every bind and unbind, over every process (kernel
  * threads too: their fd directory is empty), so it stays at a few system
@@ -258,10 +282,8 @@ static void scan_process(const struct scan *s, int proc, const char *pid,
 		struct dirent64 align;
 	} buf;
 	struct dirent64 *de;
-	struct gv_holder h;
 	struct stat st;
 	ssize_t len, off;
-	size_t i;
 	int fd;
 
 	snprintf(rel, sizeof(rel), "%s/fd", pid);
@@ -272,22 +294,8 @@ static void scan_process(const struct scan *s, int proc, const char *pid,
 	while ((len = getdents64(fd, buf.bytes, sizeof(buf.bytes))) > 0) {
 		for (off = 0; off < len; off += de->d_reclen) {
 			de = (struct dirent64 *)(buf.bytes + off);
-			if (de->d_name[0] == '.' || fstatat(fd, de->d_name, &st, 0))
-				continue;
-			for (i = 0; i < s->n; i++) {
-				if (!same_file(&st, &s->nodes[i].st))
-					continue;
-				memset(&h, 0, sizeof(h));
-				snprintf(h.addr, sizeof(h.addr), "%s", s->nodes[i].dev->addr);
-				h.pid = (pid_t)strtol(pid, NULL, 10);
-				snprintf(h.node, sizeof(h.node), "%s", s->nodes[i].shown);
-				if (already(out, *found < max ? *found : max, &h))
-					continue;
-				read_comm(proc, pid, h.comm, sizeof(h.comm));
-				if (*found < max)
-					out[*found] = h;
-				(*found)++;
-			}
+			if (de->d_name[0] != '.' && !fstatat(fd, de->d_name, &st, 0))
+				match_fd(s, proc, pid, &st, out, max, found);
 		}
 	}
 	close(fd);

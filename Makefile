@@ -9,7 +9,7 @@
 #   make check              every test (installs what it needs; as root)
 #   make demo               boot a VM and show gpuvfio at work
 #   make bench              gpuvfio vs the script way and driverctl, in a VM
-#   make check-debug        the QEMU suite on a debug kernel (KASAN, lockdep,
+#   make check-debug        the QEMU suite on debug kernels (KASAN, lockdep,
 #                           kmemleak, UBSAN), built and cached on first use
 #   make deps               install build and test dependencies (as root)
 #   make install            CLI, man page, completion, UAPI header, modprobe.d,

@@ -193,6 +193,7 @@ static int gv_bus_notify(struct notifier_block *nb, unsigned long action,
 		claim_new(pdev);
 		break;
 	case BUS_NOTIFY_DEL_DEVICE:
+		gv_switch_dev_removed(pdev);
 		gv_dev_remove(pdev);
 		break;
 	}

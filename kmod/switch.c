@@ -63,6 +63,7 @@ struct gv_member {
 	u32 fate;			/* GPUVFIO_FATE_* */
 	u32 progress;			/* GPUVFIO_PROGRESS_*, under t->lock */
 	bool dma_managed;
+	bool gone;			/* left the bus meanwhile (gv_busy_lock) */
 	enum gv_done done;
 	int err;
 	u64 t_override, t_release, t_attach;
@@ -181,12 +182,40 @@ static __printf(3, 4) void fail(struct gv_txn *t, struct pci_dev *pdev,
 
 #ifdef GPUVFIO_TEST
 int gv_fail_at;
+int gv_remove_at;
+struct gv_addr gv_remove_addr;
 
-/* Test builds only: fail step N of the next transactions (0 = never). */
+static void remove_member(struct gv_txn *p, int step, const char *what)
+{
+	struct gv_addr want = READ_ONCE(gv_remove_addr);
+	unsigned int i;
+
+	for (i = 0; i < p->nmembers; i++) {
+		struct pci_dev *pdev = p->members[i].pdev;
+
+		if (pci_domain_nr(pdev->bus) != want.domain ||
+		    pdev->bus->number != want.bus || pdev->devfn != want.devfn ||
+		    !device_is_registered(&pdev->dev))
+			continue;
+		pci_info(pdev, "test: removed from the bus at step %d (%s)\n",
+			 step, what);
+		/* As a hot-unplug would, between two steps; the transaction
+		 * holds a reference, so pdev stays valid. */
+		pci_stop_and_remove_bus_device_locked(pdev);
+		return;
+	}
+}
+
+/*
+ * Test builds only: fail step N of the next transactions (fail_at, 0 =
+ * never), or remove a device from the bus just before step N (remove_at).
+ */
 static int gv_step(struct gv_txn *p, struct gv_member *m, const char *what)
 {
 	int step = atomic_inc_return(&p->step);
 
+	if (step == READ_ONCE(gv_remove_at))
+		remove_member(p, step, what);
 	if (step != READ_ONCE(gv_fail_at))
 		return 0;
 	fail(p, m->pdev, "injected fault at step %d (%s)", step, what);
@@ -270,6 +299,37 @@ u32 gv_switch_dev_state(struct pci_dev *pdev)
 	}
 	spin_unlock(&gv_busy_lock);
 	return state;
+}
+
+/*
+ * The bus notifier, as pdev is being deleted: marks it gone in every
+ * commit that moves it, before its record is dropped (gv_dev_remove()). A
+ * commit adds its records first and looks at the marks after (commit()), so
+ * a device deleted at any point leaves no record behind.
+ */
+void gv_switch_dev_removed(struct pci_dev *pdev)
+{
+	struct gv_txn *t;
+	unsigned int i;
+
+	spin_lock(&gv_busy_lock);
+	list_for_each_entry(t, &gv_active, active_node) {
+		for (i = 0; i < t->nmoves; i++) {
+			if (t->moves[i]->pdev == pdev)
+				t->moves[i]->gone = true;
+		}
+	}
+	spin_unlock(&gv_busy_lock);
+}
+
+static bool member_gone(struct gv_member *m)
+{
+	bool gone;
+
+	spin_lock(&gv_busy_lock);
+	gone = m->gone;
+	spin_unlock(&gv_busy_lock);
+	return gone;
 }
 
 struct drv_lookup {
@@ -728,6 +788,13 @@ static int attach_host(struct gv_txn *p, struct gv_member *m)
 	}
 }
 
+/* m left the bus (a hot-unplug, a write to its remove file) mid-request. */
+static int removed(struct gv_txn *p, struct gv_member *m)
+{
+	fail(p, m->pdev, "was removed from the bus during the request; the others were rolled back");
+	return -EIO;
+}
+
 /* Publishes how far m got; what a pending request waits on. */
 static void progress(struct gv_txn *t, struct gv_member *m, u32 step,
 		     bool blocking)
@@ -779,6 +846,8 @@ static int move(struct gv_txn *p, struct gv_member *m)
 	t0 = ktime_get_ns();
 	ret = attach_host(p, m);
 	m->t_attach = ktime_get_ns() - t0;
+	if (ret && !device_is_registered(&m->pdev->dev))
+		return removed(p, m);
 	if (ret) {
 		fail(p, m->pdev, "%s did not take the device (%d); rolled back",
 		     m->to_driver[0] ? m->to_driver : "its default driver", ret);
@@ -804,14 +873,13 @@ static int verify(struct gv_txn *p)
 			ret = read_driver(p, m->pdev, now, NULL, NULL);
 		if (ret)
 			return ret;
+		/* Gone, it would pass for given back to "its default driver". */
+		if (!device_is_registered(&m->pdev->dev))
+			return removed(p, m);
 		if (p->bind || m->to_driver[0])
 			ok = !strcmp(now, m->to_driver);
 		else
 			ok = strcmp(now, GV_VFIO);
-		if (!ok && !device_is_registered(&m->pdev->dev)) {
-			fail(p, m->pdev, "was removed from the bus during the request; the others were rolled back");
-			return -EIO;
-		}
 		if (!ok) {
 			fail(p, m->pdev, "is on %s instead of %s; rolled back",
 			     now[0] ? now : "no driver",
@@ -963,6 +1031,16 @@ static int commit(struct gv_txn *p)
 			gv_dev_remove(m->pdev);
 			pci_info(m->pdev, "%s -> %s\n", m->driver,
 				 m->to_driver[0] ? m->to_driver : "default driver");
+		}
+	}
+	/* Removed from the bus after verify() saw it in place: the notifier
+	 * may have come before its record was added above. */
+	for (i = 0; i < p->nmoves; i++) {
+		struct gv_member *m = p->moves[i];
+
+		if (p->bind && member_gone(m)) {
+			gv_dev_remove(m->pdev);
+			pci_info(m->pdev, "was removed from the bus as the request completed; its record is dropped\n");
 		}
 	}
 	return 0;

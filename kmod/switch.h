@@ -79,6 +79,8 @@ int gv_switch_devices(struct pci_dev **pdevs, unsigned int n, bool bind,
 
 /* GPUVFIO_STATE_BINDING/_UNBINDING while a commit moves pdev, else 0. */
 u32 gv_switch_dev_state(struct pci_dev *pdev);
+/* The bus notifier: pdev is being deleted. */
+void gv_switch_dev_removed(struct pci_dev *pdev);
 /* A request holds the group. */
 bool gv_switch_group_busy(struct iommu_group *group);
 
@@ -87,6 +89,8 @@ void gv_switch_exit(void);
 
 #ifdef GPUVFIO_TEST
 extern int gv_fail_at;
+extern int gv_remove_at;
+extern struct gv_addr gv_remove_addr;
 #endif
 
 #endif /* GV_SWITCH_H */

@@ -123,6 +123,57 @@ static ssize_t fail_at_store(struct kobject *kobj, struct kobj_attribute *attr,
 }
 
 static struct kobj_attribute fail_at_attr = __ATTR_RW(fail_at);
+
+/* "STEP ADDRESS": remove that device from the bus before step STEP of the
+ * next transactions that move it; "0": never. */
+static ssize_t remove_at_show(struct kobject *kobj,
+			      struct kobj_attribute *attr, char *buf)
+{
+	struct gv_addr a = READ_ONCE(gv_remove_addr);
+	int step = READ_ONCE(gv_remove_at);
+	char addr[GV_ADDR_LEN + 1];
+
+	if (!step)
+		return sysfs_emit(buf, "0\n");
+	gv_format_addr(addr, sizeof(addr), &a);
+	return sysfs_emit(buf, "%d %s\n", step, addr);
+}
+
+static ssize_t remove_at_store(struct kobject *kobj,
+			       struct kobj_attribute *attr, const char *buf,
+			       size_t count)
+{
+	const char *sp = strchr(buf, ' ');
+	struct gv_addr a = {};
+	char num[12];
+	int step, ret;
+
+	if (!sp) {
+		ret = kstrtoint(buf, 0, &step);
+		if (ret)
+			return ret;
+		if (step)
+			return -EINVAL;	/* a step needs an address */
+		WRITE_ONCE(gv_remove_at, 0);
+		return count;
+	}
+	if (sp - buf >= sizeof(num))
+		return -EINVAL;
+	memcpy(num, buf, sp - buf);
+	num[sp - buf] = '\0';
+	ret = kstrtoint(num, 0, &step);
+	if (ret)
+		return ret;
+	ret = gv_parse_addr(sp + 1, strcspn(sp + 1, "\n"), &a);
+	if (ret)
+		return ret;
+	WRITE_ONCE(gv_remove_at, 0);
+	WRITE_ONCE(gv_remove_addr, a);
+	WRITE_ONCE(gv_remove_at, step);
+	return count;
+}
+
+static struct kobj_attribute remove_at_attr = __ATTR_RW(remove_at);
 #endif
 
 static struct attribute *gv_attrs[] = {
@@ -133,6 +184,7 @@ static struct attribute *gv_attrs[] = {
 	&unbind_attr.attr,
 #ifdef GPUVFIO_TEST
 	&fail_at_attr.attr,
+	&remove_at_attr.attr,
 #endif
 	NULL,
 };

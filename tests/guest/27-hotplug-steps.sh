@@ -1,0 +1,124 @@
+# A hot-unplug at every step of a bind and of an unbind, in turn: the test
+# build's remove_at removes GPU0's display function from the bus just before
+# step N of the transaction (as a surprise removal would, between two
+# steps); the function is rescanned afterwards. A removal before the
+# function's own verification fails the request (EIO, "removed from the bus
+# during the request") and every other device ends where it started; a
+# removal after it lets the request complete for the others, and no record
+# is left for the removed function. Rescanned, the function is a new device
+# that no ids= matches, so its own driver takes it. Only the display function is removed:
+# see 56-storm.sh for why not the audio one. Needs GPUVFIO_TEST=1.
+# boot: std
+# isolate: yes
+. /tests/switch-lib.sh
+
+check "modprobe gpuvfio" modprobe gpuvfio || return 1
+if [ ! -e "$GV/remove_at" ]; then
+	fail "the test build has $GV/remove_at"
+	rmmod gpuvfio
+	return 1
+fi
+orig=$(gv_state $ALL_DEVS)
+REST="$GPU0_AUDIO $GPU0_USB"
+
+# back: rescan; wait until the display function is back on a driver and in
+# an IOMMU group, and the audio has probed.
+back() {
+	echo 1 >/sys/bus/pci/rescan
+	wait_for 60 test -e "$GV_SYSPCI/$GPU0/driver" ||
+		fail "$1: $GPU0 is back on a driver after the rescan"
+	wait_for 30 test -e "$GV_SYSPCI/$GPU0/iommu_group" ||
+		fail "$1: $GPU0 is back in an IOMMU group"
+	gv_settle
+}
+
+# logged TEXT: the kernel log since the mark has TEXT.
+logged() {
+	log_since_mark | grep -qF "$1"
+}
+
+# others STATE: STATE without the display function's entry.
+others() {
+	echo "$1" | tr ' ' '\n' | grep -v "^$GPU0=" | tr '\n' ' '
+}
+
+# records: the addresses gpuvfio has records for, on one line.
+records() {
+	ls "$GV/devices" | tr '\n' ' ' | sed 's/ $//'
+}
+
+# Bind: three functions, each with override, release and attach (steps
+# 1-9), then each verified (10-12; the display function's is 10).
+n=1
+while [ "$n" -le 12 ]; do
+	gv_mark
+	echo "$n $GPU0" >"$GV/remove_at"
+	res=$("$GVWRITE" "$GV/bind" "$GPU0")
+	echo 0 >"$GV/remove_at"
+	check "bind: removed before step $n" logged "$GPU0: test: removed from the bus at step $n "
+	check "bind, removal before step $n: the function is gone" test ! -e "$GV_SYSPCI/$GPU0"
+	if [ "$n" -le 10 ]; then
+		check_eq "bind, removal before step $n: fails with EIO" EIO "$res"
+		check "bind, removal before step $n: the log says it was removed" \
+			logged "$GPU0: was removed from the bus during the request"
+		check_eq "bind, removal before step $n: the others back on their drivers" \
+			"$(others "$orig")" "$(others "$(gv_state $ALL_DEVS)")"
+		check_eq "bind, removal before step $n: no record left" "" "$(records)"
+		back "bind, removal before step $n"
+	else
+		check_eq "bind, removal before step $n (after its check): the others are moved" ok "$res"
+		check_eq "bind, removal before step $n: the others on vfio-pci" \
+			"vfio-pci vfio-pci" "$(gv_drivers $REST)"
+		check_eq "bind, removal before step $n: records for the others only" \
+			"$GPU0_AUDIO $GPU0_USB" "$(records)"
+		# Back on the bus it is a new device, matched by no ids=: its
+		# own driver takes it.
+		back "bind, removal before step $n"
+		check_eq "bind, removal before step $n: back, it is on its driver" \
+			"bochs-drm vfio-pci vfio-pci" "$(gv_drivers $GPU0_CARD)"
+		check "bind, removal before step $n: the card goes back" "$GVWRITE" "$GV/unbind" "$GPU0"
+		gv_settle
+	fi
+	check_eq "bind, removal before step $n: all as at the start" "$orig" "$(gv_state $ALL_DEVS)"
+	n=$((n + 1))
+done
+
+# Unbind of the parked card, the same twelve steps.
+check "bind GPU0 for the unbind half" "$GVWRITE" "$GV/bind" "$GPU0"
+parked=$(gv_state $ALL_DEVS)
+n=1
+while [ "$n" -le 12 ]; do
+	gv_mark
+	echo "$n $GPU0" >"$GV/remove_at"
+	res=$("$GVWRITE" "$GV/unbind" "$GPU0")
+	echo 0 >"$GV/remove_at"
+	check "unbind: removed before step $n" logged "$GPU0: test: removed from the bus at step $n "
+	check "unbind, removal before step $n: its record went with it" test ! -e "$GV/devices/$GPU0"
+	if [ "$n" -le 10 ]; then
+		check_eq "unbind, removal before step $n: fails with EIO" EIO "$res"
+		check "unbind, removal before step $n: the log says it was removed" \
+			logged "$GPU0: was removed from the bus during the request"
+		check_eq "unbind, removal before step $n: the others still on vfio-pci" \
+			"vfio-pci vfio-pci" "$(gv_drivers $REST)"
+		check_eq "unbind, removal before step $n: their records kept" \
+			"$GPU0_AUDIO $GPU0_USB" "$(records)"
+		back "unbind, removal before step $n"
+		check_eq "unbind, removal before step $n: back, it is on its driver" \
+			"bochs-drm vfio-pci vfio-pci" "$(gv_drivers $GPU0_CARD)"
+		check "unbind, removal before step $n: park it with the rest again" \
+			"$GVWRITE" "$GV/bind" "$GPU0"
+		check_eq "unbind, removal before step $n: all parked as before" \
+			"$parked" "$(gv_state $ALL_DEVS)"
+	else
+		check_eq "unbind, removal before step $n (after its check): the others given back" ok "$res"
+		check_eq "unbind, removal before step $n: no record left" "" "$(records)"
+		back "unbind, removal before step $n"
+		check_eq "unbind, removal before step $n: back, all as at the start" \
+			"$orig" "$(gv_state $ALL_DEVS)"
+		[ "$n" = 12 ] || check "unbind, removal before step $n: park the card again" \
+			"$GVWRITE" "$GV/bind" "$GPU0"
+	fi
+	n=$((n + 1))
+done
+check_eq "all as at the start" "$orig" "$(gv_state $ALL_DEVS)"
+check "rmmod gpuvfio" rmmod gpuvfio

@@ -4,12 +4,7 @@
 # boot: std
 . /tests/switch-lib.sh
 
-check "modprobe gpuvfio" modprobe gpuvfio || return 1
-if [ ! -e "$GV/fail_at" ]; then
-	fail "the test build has $GV/fail_at"
-	rmmod gpuvfio
-	return 1
-fi
+gv_load_test_build fail_at || return 1
 orig=$(gv_state $ALL_DEVS)
 # A user's own driver_override on the audio function must survive a rollback.
 set_override "$GPU0_AUDIO" snd_hda_intel

@@ -37,7 +37,9 @@ check "status does not hang while a remove blocks" timeout 20 gpuvfio status
 wait "$bind1"
 took=$(( $(cut -d. -f1 /proc/uptime) - start ))
 check_eq "the first bind's write returns EINPROGRESS at its timeout" EINPROGRESS "$(cat /tmp/bind1.out)"
-check "within the default timeout of 10 s (took ${took}s)" test "$took" -le 14
+# The holder never lets go, so a bound well past 10 s but short of "never"
+# tells the timeout from a wait; the slack is for slow emulated machines.
+check "within the default timeout of 10 s (took ${took}s)" test "$took" -le 20
 check_match "the log names what it waits on" "pending: waiting for snd_hda_intel to release $GPU0_AUDIO" "$(log_since_mark)"
 wait "$bind2"
 check_eq "the second bind on the same group waited for it, up to its own timeout: EBUSY" EBUSY "$(cat /tmp/bind2.out)"

@@ -6,18 +6,14 @@
 # during the request") and every other device ends where it started; a
 # removal after it lets the request complete for the others, and no record
 # is left for the removed function. Rescanned, the function is a new device
-# that no ids= matches, so its own driver takes it. Only the display function is removed:
-# see 56-storm.sh for why not the audio one. Needs GPUVFIO_TEST=1.
+# that no ids= matches, so its own driver takes it. Only the display
+# function is removed: see 56-storm.sh for why not the audio one. Needs the
+# GPUVFIO_TEST=1 build.
 # boot: std
 # isolate: yes
 . /tests/switch-lib.sh
 
-check "modprobe gpuvfio" modprobe gpuvfio || return 1
-if [ ! -e "$GV/remove_at" ]; then
-	fail "the test build has $GV/remove_at"
-	rmmod gpuvfio
-	return 1
-fi
+gv_load_test_build remove_at || return 1
 orig=$(gv_state $ALL_DEVS)
 REST="$GPU0_AUDIO $GPU0_USB"
 
@@ -42,6 +38,16 @@ others() {
 	echo "$1" | tr ' ' '\n' | grep -v "^$GPU0=" | tr '\n' ' '
 }
 
+# request VERB STEP: VERB ("bind" or "unbind") GPU0 through sysfs with its
+# display function removed just before STEP; the write's result in $res.
+request() {
+	gv_mark
+	echo "$2 $GPU0" >"$GV/remove_at"
+	res=$("$GVWRITE" "$GV/$1" "$GPU0")
+	echo 0 >"$GV/remove_at"
+	check "$1: removed before step $2" logged "$GPU0: test: removed from the bus at step $2 "
+}
+
 # records: the addresses gpuvfio has records for, on one line.
 records() {
 	ls "$GV/devices" | tr '\n' ' ' | sed 's/ $//'
@@ -51,11 +57,7 @@ records() {
 # 1-9), then each verified (10-12; the display function's is 10).
 n=1
 while [ "$n" -le 12 ]; do
-	gv_mark
-	echo "$n $GPU0" >"$GV/remove_at"
-	res=$("$GVWRITE" "$GV/bind" "$GPU0")
-	echo 0 >"$GV/remove_at"
-	check "bind: removed before step $n" logged "$GPU0: test: removed from the bus at step $n "
+	request bind "$n"
 	check "bind, removal before step $n: the function is gone" test ! -e "$GV_SYSPCI/$GPU0"
 	if [ "$n" -le 10 ]; then
 		check_eq "bind, removal before step $n: fails with EIO" EIO "$res"
@@ -88,11 +90,7 @@ check "bind GPU0 for the unbind half" "$GVWRITE" "$GV/bind" "$GPU0"
 parked=$(gv_state $ALL_DEVS)
 n=1
 while [ "$n" -le 12 ]; do
-	gv_mark
-	echo "$n $GPU0" >"$GV/remove_at"
-	res=$("$GVWRITE" "$GV/unbind" "$GPU0")
-	echo 0 >"$GV/remove_at"
-	check "unbind: removed before step $n" logged "$GPU0: test: removed from the bus at step $n "
+	request unbind "$n"
 	check "unbind, removal before step $n: its record went with it" test ! -e "$GV/devices/$GPU0"
 	if [ "$n" -le 10 ]; then
 		check_eq "unbind, removal before step $n: fails with EIO" EIO "$res"

@@ -6,6 +6,17 @@ GVWRITE=/tests/bin/gvwrite
 ALL_DEVS="$GPU0 $GPU0_AUDIO $GPU0_USB $GPU1 $GPU1_AUDIO $GPU_NIC $NIC_SHARED $NIC_ALONE"
 GPU0_CARD="$GPU0 $GPU0_AUDIO $GPU0_USB"
 
+# gv_load_test_build KNOB: load gpuvfio and check that it is the test build
+# (GPUVFIO_TEST=1), which has /sys/kernel/gpuvfio/KNOB; if not, fail and
+# unload it again.
+gv_load_test_build() {
+	check "modprobe gpuvfio" modprobe gpuvfio || return 1
+	[ -e "$GV/$1" ] && return 0
+	fail "the test build has $GV/$1"
+	rmmod gpuvfio
+	return 1
+}
+
 # gv_state ADDR...: each device's driver and override, on one line.
 gv_state() {
 	for _a; do

@@ -21,6 +21,8 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${GV_BUILD:-$ROOT/build}
 cd "$ROOT"
+# shellcheck source=scripts/results.sh
+. scripts/results.sh
 
 lines=()
 run_args=()
@@ -76,8 +78,8 @@ for line in "${lines[@]}"; do
 	status=${PIPESTATUS[0]}
 	set -e
 	cat "$one" >>"$log"
-	p=$(grep -cE '^([^ ]+: )?ok - ' "$one" || true)
-	f=$(grep -cE '^([^ ]+: )?FAIL - ' "$one" || true)
+	p=$(grep -cE "$GV_OK_RE" "$one" || true)
+	f=$(grep -cE "$GV_FAIL_RE" "$one" || true)
 	passed=$((passed + p))
 	failed=$((failed + f))
 	if [ "$status" != 0 ] && [ "$f" = 0 ]; then
@@ -90,7 +92,7 @@ done
 if [ "$failed" != 0 ]; then
 	echo
 	echo "==> what failed"
-	grep -E '^([^ ]+: )?FAIL - ' "$log" || true
+	gv_failures "$log"
 fi
 echo
 what=

@@ -19,6 +19,8 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${GV_BUILD:-$ROOT/build}
 cd "$ROOT"
+# shellcheck source=scripts/results.sh
+. scripts/results.sh
 
 patterns=()
 run_args=()
@@ -42,8 +44,8 @@ started=$SECONDS
 # count LOG: add LOG's check lines to the totals; sets log_failed.
 count() {
 	local p
-	p=$(grep -cE '^([^ ]+: )?ok - ' "$1" || true)
-	log_failed=$(grep -cE '^([^ ]+: )?FAIL - ' "$1" || true)
+	p=$(grep -cE "$GV_OK_RE" "$1" || true)
+	log_failed=$(grep -cE "$GV_FAIL_RE" "$1" || true)
 	passed=$((passed + p))
 	failed=$((failed + log_failed))
 }
@@ -87,9 +89,7 @@ finish() {
 	if [ "$failed" != 0 ]; then
 		echo
 		echo "==> what failed"
-		for log in "${logs[@]}"; do
-			grep -E '^([^ ]+: )?FAIL - ' "$log" || true
-		done
+		[ ${#logs[@]} = 0 ] || gv_failures "${logs[@]}"
 		for log in "${fails[@]}"; do
 			echo "$log"
 		done

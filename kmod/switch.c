@@ -304,8 +304,8 @@ u32 gv_switch_dev_state(struct pci_dev *pdev)
 /*
  * The bus notifier, as pdev is being deleted: marks it gone in every
  * commit that moves it, before its record is dropped (gv_dev_remove()). A
- * commit adds its records first and looks at the marks after (commit()), so
- * a device deleted at any point leaves no record behind.
+ * commit adds a device's record first and looks at its mark after
+ * (commit()), so a device deleted at any point leaves no record behind.
  */
 void gv_switch_dev_removed(struct pci_dev *pdev)
 {
@@ -1027,20 +1027,16 @@ static int commit(struct gv_txn *p)
 			pci_info(m->pdev, "%s -> %s\n",
 				 m->driver[0] ? m->driver : "no driver",
 				 m->to_driver[0] ? m->to_driver : "vfio-pci override (claimed)");
+			/* Removed from the bus after verify() saw it: the
+			 * notifier may have come before the record was added. */
+			if (member_gone(m)) {
+				gv_dev_remove(m->pdev);
+				pci_info(m->pdev, "was removed from the bus as the request completed; its record is dropped\n");
+			}
 		} else {
 			gv_dev_remove(m->pdev);
 			pci_info(m->pdev, "%s -> %s\n", m->driver,
 				 m->to_driver[0] ? m->to_driver : "default driver");
-		}
-	}
-	/* Removed from the bus after verify() saw it in place: the notifier
-	 * may have come before its record was added above. */
-	for (i = 0; i < p->nmoves; i++) {
-		struct gv_member *m = p->moves[i];
-
-		if (p->bind && member_gone(m)) {
-			gv_dev_remove(m->pdev);
-			pci_info(m->pdev, "was removed from the bus as the request completed; its record is dropped\n");
 		}
 	}
 	return 0;

@@ -209,6 +209,12 @@ check_eq "status $ID_HDA shows the groups of both audio functions" \
 	"$(printf '%s\n' "$g_gpu0" "$g_gpu1" | sort -n | words)" \
 	"$(gpuvfio status -j "$ID_HDA" | jq -r '.groups[].group' | sort -n | words)"
 
+# names_of ADDR: "ADDR VENDOR-NAME DEVICE-NAME" from status -j on stdin.
+names_of() {
+	jq -r --arg a "$1" '.groups[].devices[] | select(.address == $a) |
+		"\(.address) \(.vendor_name) \(.device_name)"' 2>&1
+}
+
 # Without libpci (the tool opens it only to name devices): status still
 # shows every device, without names, exits 0 and says what to install.
 lib=$(find /usr/lib /lib -name 'libpci.so.3*' -type f 2>/dev/null | head -n 1)
@@ -222,11 +228,9 @@ elif check "libpci hidden (bind mount of /dev/null)" mount --bind /dev/null "$li
 	check_match "and says names are not shown, and what to install" \
 		"names from pci.ids are not shown: .*\(install libpci3\)" "$(cat /tmp/nolibpci.err)"
 	check_eq "and still lists GPU0, without names" "$GPU0 null null" \
-		"$(printf '%s\n' "$out" | jq -r --arg a "$GPU0" \
-			'.groups[].devices[] | select(.address == $a) | "\(.address) \(.vendor_name) \(.device_name)"' 2>&1)"
+		"$(printf '%s\n' "$out" | names_of "$GPU0")"
 	check_match "with libpci back, GPU0 has its names again" "^$GPU0 .+ .+" \
-		"$(gpuvfio status -j | jq -r --arg a "$GPU0" \
-			'.groups[].devices[] | select(.address == $a) | "\(.address) \(.vendor_name) \(.device_name)"' 2>&1)"
+		"$(gpuvfio status -j | names_of "$GPU0")"
 fi
 
 # ---- rmmod ----------------------------------------------------------------

@@ -50,7 +50,7 @@ request() {
 
 # records: the addresses gpuvfio has records for, on one line.
 records() {
-	ls "$GV/devices" | tr '\n' ' ' | sed 's/ $//'
+	ls "$GV/devices" | words
 }
 
 # Bind: three functions, each with override, release and attach (steps

@@ -4,7 +4,15 @@
  * devices appear (hotplug, rescan). A group is claimed only when every other
  * endpoint in it is a companion (a function of the same slot as a matched
  * device) or itself matched, bound or not: at boot a NIC's driver may simply
- * not have loaded yet, and a group is never taken from under it.
+ * not have loaded yet, and a group is never taken from under it (the rule is
+ * gv_config_claim_allows()).
+ *
+ * No claim holds its caller: modprobe, the boot, an ids write. Each group's
+ * claim is a transaction whose unbound devices get the vfio-pci override
+ * before gv_claim_all() returns (no vendor driver loaded after gpuvfio can
+ * take them); a host driver that has to let go of a device does so on the
+ * engine's workqueue, for as long as its holder wants, and the claim's end
+ * is announced.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -15,33 +23,7 @@
 #include "compat.h"
 #include "config.h"
 #include "devices.h"
-#include "netlink.h"
 #include "switch.h"
-
-static bool slot_has_claimed(struct pci_dev *pdev)
-{
-	struct pci_dev *other;
-	bool ret = false;
-	int fn;
-
-	for (fn = 0; fn < 8 && !ret; fn++) {
-		other = pci_get_slot(pdev->bus,
-				     PCI_DEVFN(PCI_SLOT(pdev->devfn), fn));
-		ret = other && other != pdev && gv_config_claims(other);
-		pci_dev_put(other);
-	}
-	return ret;
-}
-
-bool gv_claim_allows(struct pci_dev *pdev, struct iommu_group *group)
-{
-	if (pci_is_bridge(pdev) || gv_config_claims(pdev) ||
-	    slot_has_claimed(pdev))
-		return true;
-	pci_notice(pdev, "[%04x:%04x] is neither matched by ids= nor a function of a matched device's slot: IOMMU group %d not claimed\n",
-		   pdev->vendor, pdev->device, iommu_group_id(group));
-	return false;
-}
 
 struct group_scan {
 	struct pci_dev **pdevs;
@@ -71,12 +53,31 @@ static void put_scan(struct group_scan *s)
 		pci_dev_put(s->pdevs[--s->n]);
 }
 
+/* Submits one group's claim; never waits for it. */
+static void claim_group(struct iommu_group *group, struct group_scan *s,
+			unsigned int timeout_ms)
+{
+	struct gv_txn *t;
+	int ret = -ENOMEM;
+
+	t = gv_txn_new(true, GV_F_CLAIM, timeout_ms);
+	if (t) {
+		ret = gv_txn_add_devices(t, s->pdevs, s->n);
+		if (!ret)
+			ret = gv_txn_submit(t);
+		gv_txn_put(t);
+	}
+	if (ret && ret != -EINPROGRESS)
+		pr_warn("IOMMU group %d not claimed (%d)\n",
+			iommu_group_id(group), ret);
+}
+
 /*
  * Runs the switch, in claim mode, on every group with a device matching
  * ids=, once per group, with the group's matched devices as targets. The
  * switch applies the claim rule to everything else in the groups it sees.
  */
-void gv_claim_all(void)
+void gv_claim_all(unsigned int timeout_ms)
 {
 	struct group_scan s = { .max = GV_MAX_DEVICES, .matched_only = true };
 	struct iommu_group **done;
@@ -110,11 +111,8 @@ void gv_claim_all(void)
 		/* Collected under the group's mutex; switched after. */
 		ret = iommu_group_for_each_dev(group, &s, scan_member);
 		if (!ret)
-			ret = gv_switch_devices(s.pdevs, s.n, true, GV_F_CLAIM);
-		if (ret == -EINPROGRESS)
-			pr_info("IOMMU group %d: the claim is pending; it completes when the device is let go\n",
-				iommu_group_id(group));
-		else if (ret)
+			claim_group(group, &s, timeout_ms);
+		else
 			pr_warn("IOMMU group %d not claimed (%d)\n",
 				iommu_group_id(group), ret);
 		put_scan(&s);
@@ -138,7 +136,7 @@ static int group_allows_claim(struct iommu_group *group)
 		return -ENOMEM;
 	ret = iommu_group_for_each_dev(group, &s, scan_member);
 	for (i = 0; i < s.n && !ret; i++)
-		if (!gv_claim_allows(s.pdevs[i], group))
+		if (!gv_config_claim_allows(s.pdevs[i], group))
 			ret = -EXDEV;
 	put_scan(&s);
 	kfree(s.pdevs);
@@ -153,11 +151,11 @@ static int group_allows_claim(struct iommu_group *group)
 static void claim_new(struct pci_dev *pdev)
 {
 	struct iommu_group *group;
-	char override[GV_NAME_LEN];
+	char *override;
 	int ret;
 
 	if (pci_is_bridge(pdev) || gv_config_excluded(pdev) ||
-	    (!gv_config_claims(pdev) && !slot_has_claimed(pdev)))
+	    (!gv_config_claims(pdev) && !gv_config_slot_claimed(pdev)))
 		return;
 	group = iommu_group_get(&pdev->dev);
 	if (!group) {
@@ -169,16 +167,17 @@ static void claim_new(struct pci_dev *pdev)
 	if (ret)
 		return;
 
-	gv_get_override(pdev, override, sizeof(override));
-	ret = gv_set_override(pdev, "vfio-pci");
+	override = gv_override_dup(pdev);
+	ret = override ? gv_set_override(pdev, "vfio-pci") : -ENOMEM;
 	if (!ret)
 		ret = gv_dev_add(pdev, "", override, NULL);
+	kfree(override);
 	if (ret) {
 		pci_err(pdev, "could not be claimed (%d)\n", ret);
 		return;
 	}
 	pci_info(pdev, "claimed as it appeared: vfio-pci override set\n");
-	gv_nl_event_claimed(pdev);
+	gv_switch_dev_claimed(pdev);
 }
 
 static int gv_bus_notify(struct notifier_block *nb, unsigned long action,

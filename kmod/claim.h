@@ -5,13 +5,9 @@
 #include <linux/iommu.h>
 #include <linux/pci.h>
 
-void gv_claim_all(void);
-/*
- * The claim rule for a device in a claimed group that is not moving: it
- * must be matched, a function of a matched device's slot, or a bridge.
- * Says why in the log when it is none of these.
- */
-bool gv_claim_allows(struct pci_dev *pdev, struct iommu_group *group);
+/* Claims every group with a device ids= matches; returns without waiting
+ * for a driver to let go (timeout_ms: the claims' deadline, 0 default). */
+void gv_claim_all(unsigned int timeout_ms);
 int gv_claim_init(void);
 void gv_claim_exit(void);
 

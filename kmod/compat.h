@@ -9,6 +9,7 @@
 
 #include <linux/device.h>
 #include <linux/pci.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 /*
@@ -25,6 +26,38 @@ static inline int gv_set_override(struct pci_dev *pdev, const char *s)
 	/* 5.19 .. 6.12.79, all of 6.1: pci_dev->driver_override. */
 	return driver_set_override(&pdev->dev, &pdev->driver_override, s,
 				   strlen(s));
+#endif
+}
+
+/*
+ * The same, for a caller that must not wait for the device's lock (a claim
+ * in modprobe or in a netlink handler): -EAGAIN when a driver's probe or
+ * remove holds it.
+ */
+static inline int gv_try_set_override(struct pci_dev *pdev, const char *s)
+{
+#ifdef GV_HAVE_DEVICE_SET_DRIVER_OVERRIDE
+	/* Under a spinlock only. */
+	return device_set_driver_override(&pdev->dev, s);
+#else
+	const char *old;
+	char *new = NULL;
+
+	if (*s) {
+		new = kstrdup(s, GFP_KERNEL);
+		if (!new)
+			return -ENOMEM;
+	}
+	if (!device_trylock(&pdev->dev)) {
+		kfree(new);
+		return -EAGAIN;
+	}
+	/* What driver_set_override() does, under the lock it would take. */
+	old = pdev->driver_override;
+	pdev->driver_override = new;
+	device_unlock(&pdev->dev);
+	kfree(old);
+	return 0;
 #endif
 }
 
@@ -47,13 +80,34 @@ static inline void gv_get_override_locked(struct pci_dev *pdev, char *buf,
 #endif
 }
 
-/* The same without the lock held. */
-static inline void gv_get_override(struct pci_dev *pdev, char *buf,
-				   size_t size)
+/*
+ * A copy of the current override ("" when none), whatever its length, for
+ * a caller that holds device_lock; NULL when out of memory.
+ */
+static inline char *gv_override_dup_locked(struct pci_dev *pdev)
 {
+	char *s;
+
+#ifdef GV_HAVE_DEVICE_SET_DRIVER_OVERRIDE
+	spin_lock(&pdev->dev.driver_override.lock);
+	s = kstrdup(pdev->dev.driver_override.name ?: "", GFP_ATOMIC);
+	spin_unlock(&pdev->dev.driver_override.lock);
+#else
+	device_lock_assert(&pdev->dev);
+	s = kstrdup(pdev->driver_override ?: "", GFP_KERNEL);
+#endif
+	return s;
+}
+
+/* The same without the lock held. */
+static inline char *gv_override_dup(struct pci_dev *pdev)
+{
+	char *s;
+
 	device_lock(&pdev->dev);
-	gv_get_override_locked(pdev, buf, size);
+	s = gv_override_dup_locked(pdev);
 	device_unlock(&pdev->dev);
+	return s;
 }
 
 /*

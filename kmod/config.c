@@ -5,10 +5,12 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/iommu.h>
 #include <linux/mutex.h>
 #include <linux/slab.h>
 
 #include "config.h"
+#include "devices.h"
 
 static DEFINE_MUTEX(gv_config_lock);
 static struct gv_id gv_ids[GV_MAX_LIST];
@@ -46,6 +48,7 @@ int gv_config_set_ids(const char *s)
 	memcpy(gv_ids, ids, n * sizeof(*ids));
 	gv_nids = n;
 	mutex_unlock(&gv_config_lock);
+	gv_dev_changed();
 out:
 	kfree(ids);
 	return ret;
@@ -71,6 +74,7 @@ int gv_config_set_exclude(const char *s)
 	memcpy(gv_exclude, addrs, n * sizeof(*addrs));
 	gv_nexclude = n;
 	mutex_unlock(&gv_config_lock);
+	gv_dev_changed();
 out:
 	kfree(addrs);
 	return ret;
@@ -107,6 +111,8 @@ int gv_config_set_lists(const char *ids_s, const char *exclude_s,
 		gv_nexclude = naddrs;
 	}
 	mutex_unlock(&gv_config_lock);
+	/* What a dump shows as matched or excluded may have changed. */
+	gv_dev_changed();
 out:
 	kfree(ids);
 	kfree(addrs);
@@ -188,6 +194,31 @@ bool gv_config_claims(struct pci_dev *pdev)
 		ret = !excluded_locked(pdev);
 	mutex_unlock(&gv_config_lock);
 	return ret;
+}
+
+bool gv_config_slot_claimed(struct pci_dev *pdev)
+{
+	struct pci_dev *other;
+	bool ret = false;
+	int fn;
+
+	for (fn = 0; fn < 8 && !ret; fn++) {
+		other = pci_get_slot(pdev->bus,
+				     PCI_DEVFN(PCI_SLOT(pdev->devfn), fn));
+		ret = other && other != pdev && gv_config_claims(other);
+		pci_dev_put(other);
+	}
+	return ret;
+}
+
+bool gv_config_claim_allows(struct pci_dev *pdev, struct iommu_group *group)
+{
+	if (pci_is_bridge(pdev) || gv_config_claims(pdev) ||
+	    gv_config_slot_claimed(pdev))
+		return true;
+	pci_notice(pdev, "[%04x:%04x] is neither matched by ids= nor a function of a matched device's slot: IOMMU group %d not claimed\n",
+		   pdev->vendor, pdev->device, iommu_group_id(group));
+	return false;
 }
 
 /* For sysfs and module parameter reads: the list and a newline, in a page. */

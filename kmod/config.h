@@ -2,6 +2,7 @@
 #ifndef GV_CONFIG_H
 #define GV_CONFIG_H
 
+#include <linux/iommu.h>
 #include <linux/pci.h>
 #include "parse.h"
 
@@ -26,5 +27,15 @@ bool gv_config_matches(struct pci_dev *pdev);
 bool gv_config_claims(struct pci_dev *pdev);
 bool gv_config_excluded(struct pci_dev *pdev);
 bool gv_id_matches_pdev(const struct gv_id *id, struct pci_dev *pdev);
+
+/*
+ * The claim rule. A group is claimed (at load, at hotplug, when ids is
+ * written) only when each of its members that is not moving is matched, a
+ * function of a matched device's slot, or a bridge: at boot a NIC's driver
+ * may simply not have loaded yet, and its group is never taken from under
+ * it. gv_config_claim_allows() says why in the log when it does not allow.
+ */
+bool gv_config_slot_claimed(struct pci_dev *pdev);
+bool gv_config_claim_allows(struct pci_dev *pdev, struct iommu_group *group);
 
 #endif /* GV_CONFIG_H */

@@ -23,7 +23,7 @@ struct gv_dev {
 	struct pci_dev *pdev;
 	struct module *pin;
 	char orig_driver[GV_NAME_LEN];
-	char orig_override[GV_NAME_LEN];
+	char *orig_override;		/* any length the kernel accepts */
 };
 
 static DEFINE_MUTEX(gv_devices_lock);
@@ -130,6 +130,7 @@ static void gv_dev_release(struct kobject *kobj)
 
 	pci_dev_put(d->pdev);
 	module_put(d->pin);
+	kfree(d->orig_override);
 	kfree(d);
 }
 
@@ -166,9 +167,13 @@ int gv_dev_add(struct pci_dev *pdev, const char *orig_driver,
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;
+	d->orig_override = kstrdup(orig_override, GFP_KERNEL);
+	if (!d->orig_override) {
+		kfree(d);
+		return -ENOMEM;
+	}
 	d->pdev = pci_dev_get(pdev);
 	strscpy(d->orig_driver, orig_driver, sizeof(d->orig_driver));
-	strscpy(d->orig_override, orig_override, sizeof(d->orig_override));
 	if (vfio && try_module_get(vfio->owner))
 		d->pin = vfio->owner;
 	d->kobj.kset = gv_devices_kset;
@@ -214,19 +219,45 @@ void gv_dev_remove(struct pci_dev *pdev)
 	}
 }
 
-bool gv_dev_lookup(struct pci_dev *pdev, char *orig_driver,
-		   char *orig_override)
+int gv_dev_lookup(struct pci_dev *pdev, char *orig_driver,
+		  char **orig_override)
 {
 	struct gv_dev *d;
+	int ret = 0;
 
+	*orig_override = NULL;
 	mutex_lock(&gv_devices_lock);
 	d = find_locked(pdev);
 	if (d) {
 		strscpy(orig_driver, d->orig_driver, GV_NAME_LEN);
-		strscpy(orig_override, d->orig_override, GV_NAME_LEN);
+		*orig_override = kstrdup(d->orig_override, GFP_KERNEL);
+		ret = *orig_override ? 1 : -ENOMEM;
 	}
 	mutex_unlock(&gv_devices_lock);
-	return d;
+	return ret;
+}
+
+size_t gv_dev_override_len(struct pci_dev *pdev)
+{
+	struct gv_dev *d;
+	size_t len = 0;
+
+	mutex_lock(&gv_devices_lock);
+	d = find_locked(pdev);
+	if (d)
+		len = strlen(d->orig_override);
+	mutex_unlock(&gv_devices_lock);
+	return len;
+}
+
+bool gv_dev_managed(struct pci_dev *pdev)
+{
+	bool ret;
+
+	mutex_lock(&gv_devices_lock);
+	ret = find_locked(pdev);
+	mutex_unlock(&gv_devices_lock);
+	return ret;
 }
 
 unsigned int gv_dev_count(void)

@@ -5,7 +5,7 @@
 #include <linux/kobject.h>
 #include <linux/pci.h>
 
-#define GV_NAME_LEN	64	/* driver names and driver_override values */
+#define GV_NAME_LEN	64	/* driver names */
 
 int gv_devices_init(struct kobject *parent);
 void gv_devices_exit(void);
@@ -19,9 +19,16 @@ void gv_devices_exit(void);
 int gv_dev_add(struct pci_dev *pdev, const char *orig_driver,
 	       const char *orig_override, struct device_driver *vfio);
 void gv_dev_remove(struct pci_dev *pdev);
-/* Copies the record's origin out; false when pdev is not managed. */
-bool gv_dev_lookup(struct pci_dev *pdev, char *orig_driver,
-		   char *orig_override);
+/*
+ * Copies the record's origin out: orig_driver (GV_NAME_LEN bytes) and a
+ * copy of the override, which the caller frees. 1 when pdev is managed, 0
+ * when not (*orig_override NULL), -ENOMEM.
+ */
+int gv_dev_lookup(struct pci_dev *pdev, char *orig_driver,
+		  char **orig_override);
+bool gv_dev_managed(struct pci_dev *pdev);
+/* The length of the record's override (0 when not managed), for sizing. */
+size_t gv_dev_override_len(struct pci_dev *pdev);
 unsigned int gv_dev_count(void);
 /* Fills pdevs (with references) with up to max managed devices. */
 unsigned int gv_dev_collect(struct pci_dev **pdevs, unsigned int max);

@@ -52,11 +52,17 @@ MODULE_PARM_DESC(ids, "vendor:device[:subvendor:subdevice] list to hand to vfio-
 module_param_cb(exclude, &exclude_ops, NULL, 0444);
 MODULE_PARM_DESC(exclude, "PCI addresses never touched, comma-separated (e.g. the host's own card of the same model)");
 
+/* The engine tells netlink of every transaction's end; it knows no more. */
+static const struct gv_switch_hooks gv_hooks = {
+	.txn_event = gv_nl_txn_event,
+	.dev_claimed = gv_nl_dev_claimed,
+};
+
 static int __init gv_init(void)
 {
 	int ret;
 
-	ret = gv_switch_init();
+	ret = gv_switch_init(&gv_hooks);
 	if (ret)
 		return ret;
 	ret = gv_sysfs_init();
@@ -69,7 +75,8 @@ static int __init gv_init(void)
 	ret = gv_claim_init();
 	if (ret)
 		goto err_netlink;
-	gv_claim_all();
+	/* Returns at once: a claim that waits for a driver goes on alone. */
+	gv_claim_all(0);
 	pr_info("version %s loaded\n", GPUVFIO_VERSION);
 	return 0;
 

@@ -3,12 +3,16 @@
  * The generic netlink family "gpuvfio"; the protocol is described in
  * include/uapi/linux/gpuvfio.h.
  *
- * The family runs its operations in parallel (no genl_mutex around them):
- * a bind may wait up to its timeout, and must not hold up status reads or
- * requests on other groups meanwhile. Every request is strictly validated
- * against its operation's policy by the core; what a policy cannot say
- * (flag bits, target grammar, required attributes) is checked here, with
- * an extended-ACK message that names the attribute.
+ * No handler waits: generic netlink holds its global cb_lock for read
+ * around every request of every family, and a family registering (nbd,
+ * wireguard, a wifi driver) takes it for write; a handler that slept would
+ * stall every module load that registers a family, and behind it every
+ * generic-netlink request on the host. A bind or unbind is therefore
+ * planned without waiting and answered at once with its plan and its
+ * transaction id; its end is an event, and GET_TXN reads it. Every request
+ * is strictly validated against its operation's policy by the core; what a
+ * policy cannot say (the target grammar, required attributes) is checked
+ * here, with an extended-ACK message that names the attribute.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -59,20 +63,36 @@ static const struct nla_policy gv_target_policy[GPUVFIO_A_MAX + 1] = {
 
 static const struct nla_policy gv_switch_policy[GPUVFIO_A_MAX + 1] = {
 	[GPUVFIO_A_TARGETS]	= NLA_POLICY_NESTED(gv_target_policy),
-	[GPUVFIO_A_FLAGS]	= { .type = NLA_U32 },
+	[GPUVFIO_A_FLAGS]	= NLA_POLICY_MASK(NLA_U32, __GPUVFIO_F_ALL),
 	[GPUVFIO_A_TIMEOUT_MS]	= NLA_POLICY_FULL_RANGE(NLA_U32,
 							&gv_timeout_range),
 };
 
+static const struct nla_policy gv_get_txn_policy[GPUVFIO_A_MAX + 1] = {
+	[GPUVFIO_A_TXN]		= { .type = NLA_U32 },
+};
+
 static struct genl_family gv_family;
+/* Events are sent only while the family is registered. */
+static bool gv_registered;
 
 enum { GV_MCGRP_EVENTS };
 
 static const struct genl_multicast_group gv_mcgrps[] = {
-	[GV_MCGRP_EVENTS] = { .name = GPUVFIO_MCGRP_EVENTS },
+	[GV_MCGRP_EVENTS] = {
+		.name = GPUVFIO_MCGRP_EVENTS,
+#ifdef GENL_MCAST_CAP_SYS_ADMIN
+		/* Events name devices and their drivers as they move; who
+		 * may move them may watch them. */
+		.flags = GENL_MCAST_CAP_SYS_ADMIN,
+#endif
+	},
 };
 
-/* Changing commands check this first, with a message the tool can show. */
+/*
+ * Changing commands are GENL_ADMIN_PERM (CAP_NET_ADMIN, checked by the
+ * core); moving drivers needs CAP_SYS_ADMIN as well, said in a message.
+ */
 static int gv_check_admin(struct sk_buff *skb, struct genl_info *info)
 {
 	if (netlink_capable(skb, CAP_SYS_ADMIN))
@@ -82,13 +102,34 @@ static int gv_check_admin(struct sk_buff *skb, struct genl_info *info)
 	return -EPERM;
 }
 
+/*
+ * The most a GPUVFIO_A_DEVICE nest of pdev takes: its record's override is
+ * of any length the kernel accepts, the rest is bounded.
+ */
+static size_t dev_size(struct pci_dev *pdev)
+{
+	return nla_total_size(0) +				/* nest */
+	       nla_total_size(GV_ADDR_LEN + 1) +		/* addr */
+	       4 * nla_total_size(sizeof(u16)) +		/* ids */
+	       7 * nla_total_size(sizeof(u32)) +		/* class, group,
+								 * state, role,
+								 * fate, progress,
+								 * errno */
+	       4 * nla_total_size(GV_NAME_LEN) +		/* driver, orig,
+								 * from, to */
+	       4 * nla_total_size(0) +				/* flags */
+	       nla_total_size(gv_dev_override_len(pdev) + 1) +
+	       3 * nla_total_size_64bit(sizeof(u64));		/* times */
+}
+
 static int put_dev(struct sk_buff *msg, struct pci_dev *pdev,
 		      const struct gv_member_report *r)
 {
-	char orig_driver[GV_NAME_LEN], orig_override[GV_NAME_LEN];
+	char orig_driver[GV_NAME_LEN], *orig_override;
 	struct iommu_group *group;
 	struct gv_dev_status st;
 	struct nlattr *nest;
+	int managed;
 
 	nest = nla_nest_start(msg, GPUVFIO_A_DEVICE);
 	if (!nest)
@@ -113,11 +154,19 @@ static int put_dev(struct sk_buff *msg, struct pci_dev *pdev,
 	     nla_put_string(msg, GPUVFIO_DEV_A_DRIVER, st.driver)) ||
 	    nla_put_u32(msg, GPUVFIO_DEV_A_STATE, st.state))
 		goto cancel;
-	if (gv_dev_lookup(pdev, orig_driver, orig_override) &&
+	managed = gv_dev_lookup(pdev, orig_driver, &orig_override);
+	if (managed < 0) {
+		nla_nest_cancel(msg, nest);
+		return managed;
+	}
+	if (managed &&
 	    (nla_put_flag(msg, GPUVFIO_DEV_A_MANAGED) ||
 	     nla_put_string(msg, GPUVFIO_DEV_A_ORIG_DRIVER, orig_driver) ||
-	     nla_put_string(msg, GPUVFIO_DEV_A_ORIG_OVERRIDE, orig_override)))
+	     nla_put_string(msg, GPUVFIO_DEV_A_ORIG_OVERRIDE, orig_override))) {
+		kfree(orig_override);
 		goto cancel;
+	}
+	kfree(orig_override);
 	if ((pdev == vga_default_device() &&
 	     nla_put_flag(msg, GPUVFIO_DEV_A_BOOT_VGA)) ||
 	    (gv_config_matches(pdev) &&
@@ -154,6 +203,18 @@ cancel:
 	return -EMSGSIZE;
 }
 
+/* Ends a nest, which cannot be longer than its u16 length says: -E2BIG
+ * (cancelled) when it would be. */
+static int nest_end(struct sk_buff *msg, struct nlattr *nest)
+{
+	if (skb_tail_pointer(msg) - (unsigned char *)nest > U16_MAX) {
+		nla_nest_cancel(msg, nest);
+		return -E2BIG;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
 /* The transaction's report; called with its lock held. */
 static int put_txn(struct sk_buff *msg, struct gv_txn *t, bool members)
 {
@@ -186,27 +247,57 @@ static int put_txn(struct sk_buff *msg, struct gv_txn *t, bool members)
 			return -EMSGSIZE;
 		}
 	}
-	nla_nest_end(msg, nest);
-	return 0;
+	return nest_end(msg, nest);
+}
+
+/* The most a transaction's report takes (without members: NULL); called
+ * with its lock held. */
+static size_t txn_size(struct gv_txn *t)
+{
+	struct gv_member_report mr;
+	struct gv_txn_report r;
+	size_t size;
+	unsigned int i;
+
+	size = 5 * nla_total_size(sizeof(u32)) +	/* event, txn, outcome,
+							 * errno, spare */
+	       nla_total_size(GV_MSG_LEN) +
+	       nla_total_size_64bit(sizeof(u64)) +
+	       nla_total_size(GV_ADDR_LEN + 1) + nla_total_size(GV_NAME_LEN) +
+	       nla_total_size(0);			/* members nest */
+	if (!t)
+		return size;
+	gv_txn_report(t, &r);
+	for (i = 0; i < r.nmembers; i++) {
+		gv_txn_member(t, i, &mr);
+		size += dev_size(mr.pdev);
+	}
+	return size;
 }
 
 /*
- * A message about t: the reply to its request (info given) or an event.
- * Members are left out only when they do not fit in the largest message.
+ * A message about t: the reply to its request (info given) or an event,
+ * sized for its worst case (a record may grow meanwhile: then once more,
+ * larger). Members are left out only when even that fails.
  */
 static struct sk_buff *txn_msg(struct gv_txn *t, struct genl_info *info,
 			       u8 cmd, u32 event)
 {
-	struct gv_txn_report r;
 	struct sk_buff *msg;
 	bool members = true;
+	int tries = 0, ret;
 	size_t size;
 	void *hdr;
 
-	gv_txn_report(t, &r);
-	size = 1024 + r.nmembers * 512;
+	size = txn_size(t);
 again:
 	msg = genlmsg_new(size, GFP_KERNEL);
+	if (!msg && members) {
+		/* No memory for every member: the outcome at least. */
+		members = false;
+		size = txn_size(NULL);
+		msg = genlmsg_new(size, GFP_KERNEL);
+	}
 	if (!msg)
 		return NULL;
 	if (info)
@@ -217,12 +308,16 @@ again:
 		goto fail;
 	if (event && nla_put_u32(msg, GPUVFIO_A_EVENT, event))
 		goto fail;
-	if (put_txn(msg, t, members)) {
+	ret = put_txn(msg, t, members);
+	if (ret) {
 		if (!members)
 			goto fail;
 		nlmsg_free(msg);
-		members = false;
-		size = 1024;
+		/* Too many members for one nest, or a record that grew
+		 * twice: the report without them. */
+		if (ret == -E2BIG || ++tries == 2)
+			members = false;
+		size *= 2;
 		goto again;
 	}
 	genlmsg_end(msg, hdr);
@@ -232,11 +327,17 @@ fail:
 	return NULL;
 }
 
-void gv_nl_event_txn(struct gv_txn *t, u32 event)
+static bool have_listeners(void)
+{
+	return READ_ONCE(gv_registered) &&
+	       genl_has_listeners(&gv_family, &init_net, GV_MCGRP_EVENTS);
+}
+
+void gv_nl_txn_event(struct gv_txn *t, u32 event)
 {
 	struct sk_buff *msg;
 
-	if (!genl_has_listeners(&gv_family, &init_net, GV_MCGRP_EVENTS))
+	if (!have_listeners())
 		return;
 	msg = txn_msg(t, NULL, GPUVFIO_CMD_EVENT, event);
 	if (msg)
@@ -244,15 +345,15 @@ void gv_nl_event_txn(struct gv_txn *t, u32 event)
 				  GFP_KERNEL);
 }
 
-void gv_nl_event_claimed(struct pci_dev *pdev)
+void gv_nl_dev_claimed(struct pci_dev *pdev)
 {
 	struct sk_buff *msg;
 	struct nlattr *nest;
 	void *hdr;
 
-	if (!genl_has_listeners(&gv_family, &init_net, GV_MCGRP_EVENTS))
+	if (!have_listeners())
 		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = genlmsg_new(NLMSG_GOODSIZE + dev_size(pdev), GFP_KERNEL);
 	if (!msg)
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &gv_family, 0, GPUVFIO_CMD_EVENT);
@@ -312,6 +413,7 @@ static int gv_set_config(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *ids = info->attrs[GPUVFIO_A_IDS];
 	struct nlattr *exclude = info->attrs[GPUVFIO_A_EXCLUDE];
+	struct nlattr *timeout = info->attrs[GPUVFIO_A_TIMEOUT_MS];
 	struct gv_parse_err err;
 	int ret, bad;
 
@@ -322,6 +424,12 @@ static int gv_set_config(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack,
 			       "gpuvfio: give GPUVFIO_A_IDS, GPUVFIO_A_EXCLUDE or both");
 		NL_SET_ERR_ATTR_MISS(info->extack, NULL, GPUVFIO_A_IDS);
+		return -EINVAL;
+	}
+	/* The timeout is the deadline of the claims a new ids list makes. */
+	if (timeout && !ids) {
+		NL_SET_ERR_MSG_ATTR(info->extack, timeout,
+				    "gpuvfio: GPUVFIO_A_TIMEOUT_MS applies to the claims of a new ids list: give GPUVFIO_A_IDS too");
 		return -EINVAL;
 	}
 	ret = gv_config_set_lists(ids ? nla_data(ids) : NULL,
@@ -348,7 +456,7 @@ static int gv_set_config(struct sk_buff *skb, struct genl_info *info)
 	if (ret)
 		return ret;
 	if (ids)
-		gv_claim_all();
+		gv_claim_all(timeout ? nla_get_u32(timeout) : 0);
 	return gv_get_config(skb, info);
 }
 
@@ -377,7 +485,7 @@ static int gv_get_device(struct sk_buff *skb, struct genl_info *info)
 		return -ENODEV;
 	}
 	ret = -ENOMEM;
-	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	msg = genlmsg_new(dev_size(pdev), GFP_KERNEL);
 	if (!msg)
 		goto out;
 	ret = -EMSGSIZE;
@@ -420,7 +528,9 @@ static int gv_dump_device(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 full:
 	pci_dev_put(pdev);
-	return skb->len;
+	/* An entry that does not fit in an empty message never will: an
+	 * error, not the dump's end. */
+	return skb->len ?: -EMSGSIZE;
 }
 
 /* The group with the smallest id at least min, referenced; NULL if none. */
@@ -461,6 +571,26 @@ static int collect_member(struct device *dev, void *data)
 	return 0;
 }
 
+static int size_member(struct device *dev, void *data)
+{
+	size_t *size = data;
+
+	if (dev_is_pci(dev))
+		*size += dev_size(to_pci_dev(dev));
+	return 0;
+}
+
+/* The most a GPUVFIO_A_GROUP and its members take. */
+static size_t group_size(struct iommu_group *group)
+{
+	size_t size = 2 * nla_total_size(0) +		/* the two nests */
+		      nla_total_size(sizeof(u32)) +	/* id */
+		      3 * nla_total_size(0);		/* flags */
+
+	iommu_group_for_each_dev(group, &size, size_member);
+	return size;
+}
+
 static int put_group(struct sk_buff *msg, struct iommu_group *group)
 {
 	struct group_members *g;
@@ -496,8 +626,7 @@ static int put_group(struct sk_buff *msg, struct iommu_group *group)
 	for (i = 0; i < g->n; i++)
 		if (put_dev(msg, g->pdevs[i], NULL))
 			goto out;
-	nla_nest_end(msg, nest);
-	ret = 0;
+	ret = nest_end(msg, nest) ? -EMSGSIZE : 0;
 out:
 	for (i = 0; i < g->n; i++)
 		pci_dev_put(g->pdevs[i]);
@@ -527,7 +656,7 @@ static int gv_get_group(struct sk_buff *skb, struct genl_info *info)
 		return -ENODEV;
 	}
 	ret = -ENOMEM;
-	msg = genlmsg_new(GV_MAX_DEVICES * 256, GFP_KERNEL);
+	msg = genlmsg_new(group_size(group), GFP_KERNEL);
 	if (!msg)
 		goto out;
 	hdr = genlmsg_put_reply(msg, info, &gv_family, 0,
@@ -568,7 +697,7 @@ static int gv_dump_group(struct sk_buff *skb, struct netlink_callback *cb)
 	return skb->len;
 full:
 	iommu_group_put(group);
-	return skb->len;
+	return skb->len ?: -EMSGSIZE;
 }
 
 /* The fixed part of a refusal's extended ACK; the reply says the rest. */
@@ -625,19 +754,11 @@ static int gv_switch(struct sk_buff *skb, struct genl_info *info, bool bind)
 			       "gpuvfio: GPUVFIO_A_TARGETS is required");
 		return -EINVAL;
 	}
-	if (fattr) {
-		u32 f = nla_get_u32(fattr);
-
-		if (f & ~__GPUVFIO_F_ALL) {
-			NL_SET_ERR_MSG_ATTR(info->extack, fattr,
-					    "gpuvfio: unknown flag bits");
-			return -EOPNOTSUPP;
-		}
-		if (f & GPUVFIO_F_DRY_RUN)
-			flags |= GV_F_DRY_RUN;
-		if (f & GPUVFIO_F_FORCE)
-			flags |= GV_F_FORCE;
-	}
+	/* Unknown bits were refused by the policy's mask. */
+	if (fattr && (nla_get_u32(fattr) & GPUVFIO_F_DRY_RUN))
+		flags |= GV_F_DRY_RUN;
+	if (fattr && (nla_get_u32(fattr) & GPUVFIO_F_FORCE))
+		flags |= GV_F_FORCE;
 	if (info->attrs[GPUVFIO_A_TIMEOUT_MS])
 		timeout = nla_get_u32(info->attrs[GPUVFIO_A_TIMEOUT_MS]);
 
@@ -670,7 +791,7 @@ static int gv_switch(struct sk_buff *skb, struct genl_info *info, bool bind)
 		return -EINVAL;
 	}
 
-	t = gv_txn_new(bind, flags);
+	t = gv_txn_new(bind, flags, timeout);
 	if (!t)
 		return -ENOMEM;
 	nla_for_each_nested(attr, targets, rem) {
@@ -684,11 +805,12 @@ static int gv_switch(struct sk_buff *skb, struct genl_info *info, bool bind)
 		}
 	}
 
-	/* An unbind of "all" with nothing managed runs with no device and
-	 * reports that there was nothing to do. */
-	ret = gv_txn_run(t, timeout);
-	if (ret == -EINPROGRESS || ret == -EINTR)
-		ret = 0;	/* pending: the reply says so */
+	/* Never waits: queued (RUNNING, its end is an event), or ended at
+	 * once. An unbind of "all" with nothing managed reports that there
+	 * was nothing to do. */
+	ret = gv_txn_submit(t);
+	if (ret == -EINPROGRESS)
+		ret = 0;
 	gv_txn_lock(t);
 	msg = txn_msg(t, info, info->genlhdr->cmd, 0);
 	gv_txn_unlock(t);
@@ -711,6 +833,34 @@ static int gv_unbind(struct sk_buff *skb, struct genl_info *info)
 	return gv_switch(skb, info, false);
 }
 
+static int gv_get_txn(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr *attr = info->attrs[GPUVFIO_A_TXN];
+	struct sk_buff *msg;
+	struct gv_txn *t;
+	int ret;
+
+	/* A transaction's report is for whom may watch the events. */
+	ret = gv_check_admin(skb, info);
+	if (ret)
+		return ret;
+	if (GENL_REQ_ATTR_CHECK(info, GPUVFIO_A_TXN)) {
+		NL_SET_ERR_MSG(info->extack, "gpuvfio: GPUVFIO_A_TXN is required");
+		return -EINVAL;
+	}
+	t = gv_txn_find(nla_get_u32(attr));
+	if (!t) {
+		NL_SET_ERR_MSG_ATTR(info->extack, attr,
+				    "gpuvfio: no such transaction: it never was, or ended more than GPUVFIO_TXN_KEEP_MS ago");
+		return -ENOENT;
+	}
+	gv_txn_lock(t);
+	msg = txn_msg(t, info, GPUVFIO_CMD_GET_TXN, 0);
+	gv_txn_unlock(t);
+	gv_txn_put(t);
+	return msg ? genlmsg_reply(msg, info) : -ENOMEM;
+}
+
 static const struct genl_ops gv_ops[] = {
 	{
 		.cmd = GPUVFIO_CMD_GET_CONFIG,
@@ -720,6 +870,7 @@ static const struct genl_ops gv_ops[] = {
 	},
 	{
 		.cmd = GPUVFIO_CMD_SET_CONFIG,
+		.flags = GENL_ADMIN_PERM,
 		.doit = gv_set_config,
 		.policy = gv_set_config_policy,
 		.maxattr = GPUVFIO_A_MAX,
@@ -740,14 +891,23 @@ static const struct genl_ops gv_ops[] = {
 	},
 	{
 		.cmd = GPUVFIO_CMD_BIND,
+		.flags = GENL_ADMIN_PERM,
 		.doit = gv_bind,
 		.policy = gv_switch_policy,
 		.maxattr = GPUVFIO_A_MAX,
 	},
 	{
 		.cmd = GPUVFIO_CMD_UNBIND,
+		.flags = GENL_ADMIN_PERM,
 		.doit = gv_unbind,
 		.policy = gv_switch_policy,
+		.maxattr = GPUVFIO_A_MAX,
+	},
+	{
+		.cmd = GPUVFIO_CMD_GET_TXN,
+		.flags = GENL_ADMIN_PERM,
+		.doit = gv_get_txn,
+		.policy = gv_get_txn_policy,
 		.maxattr = GPUVFIO_A_MAX,
 	},
 };
@@ -757,8 +917,8 @@ static struct genl_family gv_family __ro_after_init = {
 	.version = GPUVFIO_GENL_VERSION,
 	.maxattr = GPUVFIO_A_MAX,
 	.netnsok = false,
-	/* A bind may wait for up to its timeout: it must not hold the
-	 * genetlink mutex, and so every other request, meanwhile. */
+	/* No handler waits, and none needs the others serialised: the
+	 * engine has its own locks. */
 	.parallel_ops = true,
 	.module = THIS_MODULE,
 	.ops = gv_ops,
@@ -769,10 +929,14 @@ static struct genl_family gv_family __ro_after_init = {
 
 int gv_netlink_init(void)
 {
-	return genl_register_family(&gv_family);
+	int ret = genl_register_family(&gv_family);
+
+	WRITE_ONCE(gv_registered, !ret);
+	return ret;
 }
 
 void gv_netlink_exit(void)
 {
+	WRITE_ONCE(gv_registered, false);
 	genl_unregister_family(&gv_family);
 }

@@ -1,4 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The switch engine, as its front ends (netlink, sysfs, claims) see it.
+ *
+ * A request is a transaction: create it, add its targets (each resolved at
+ * once: -ENODEV, -EPERM, -E2BIG), submit it, read its report, put it.
+ * Submitting never sleeps on anything another task holds: the request is
+ * planned at once when it can be, and its commit runs on a workqueue. The
+ * end of every submitted transaction is told to the hooks the engine was
+ * given at init (netlink turns it into an event), and a transaction stays
+ * findable by its id for GPUVFIO_TXN_KEEP_MS after it ends.
+ */
 #ifndef GV_SWITCH_H
 #define GV_SWITCH_H
 
@@ -10,12 +21,15 @@
 /* Most devices one request may resolve to. */
 #define GV_MAX_DEVICES	256
 /* Longest message a transaction keeps for its caller and its events. */
-#define GV_MSG_LEN	320
+#define GV_MSG_LEN	512
 
 enum {
-	/* Called for a claim (load, hotplug, ids write): when vfio-pci is not
-	 * there, unbound devices still get the override so no vendor driver
-	 * can take them, and vfio-pci binds them when it loads. */
+	/* A claim (load, hotplug, ids written): unbound devices get the
+	 * vfio-pci override before submit returns, so that no vendor driver
+	 * loaded meanwhile can take them; when vfio-pci is not there and
+	 * every device of the claim is unbound, they keep the override and
+	 * vfio-pci binds them when it loads (otherwise the claim is refused,
+	 * ENOPKG, and the overrides are put back). */
 	GV_F_CLAIM = 1 << 0,
 	/* Plan only; change nothing. */
 	GV_F_DRY_RUN = 1 << 1,
@@ -23,21 +37,41 @@ enum {
 	GV_F_FORCE = 1 << 2,
 };
 
-/*
- * One bind or unbind request. Create it, add its targets (each resolved at
- * once: -ENODEV, -EPERM, -E2BIG), run it, report it, put it. A run returns
- * 0 when done (or nothing to do, or planned in a dry run), -EINPROGRESS
- * when the change goes on past the timeout, or the -errno that refused it
- * or that rolled it back.
- */
 struct gv_txn;
 
-struct gv_txn *gv_txn_new(bool bind, unsigned int flags);
+/* What the engine tells its listener. Called in process context, with the
+ * transaction's lock held (so that reports read from it are consistent);
+ * may allocate, must not wait for anything else. */
+struct gv_switch_hooks {
+	/* t became pending (GPUVFIO_EVENT_PENDING) or ended (any other). */
+	void (*txn_event)(struct gv_txn *t, u32 event);
+	/* pdev appeared and was claimed (the override only). */
+	void (*dev_claimed)(struct pci_dev *pdev);
+};
+
+int gv_switch_init(const struct gv_switch_hooks *hooks);
+void gv_switch_exit(void);
+/* For the claims of devices that appear. */
+void gv_switch_dev_claimed(struct pci_dev *pdev);
+
+/* timeout_ms: the request's deadline, from now (0: the default). */
+struct gv_txn *gv_txn_new(bool bind, unsigned int flags,
+			  unsigned int timeout_ms);
 int gv_txn_add_target(struct gv_txn *t, const struct gv_target *tg);
 int gv_txn_add_devices(struct gv_txn *t, struct pci_dev **pdevs,
 		       unsigned int n);
 unsigned int gv_txn_ndevices(struct gv_txn *t);
-int gv_txn_run(struct gv_txn *t, unsigned int timeout_ms);
+/*
+ * Plans and queues t without sleeping on another task. 0: ended at once
+ * (a dry run, nothing to do); -EINPROGRESS: queued, its end is announced;
+ * another -errno: refused, nothing changed (the report says why).
+ */
+int gv_txn_submit(struct gv_txn *t);
+/* Waits for a submitted t up to its deadline (killable): 0, the -errno it
+ * ended with, or -EINPROGRESS when it goes on past the wait. */
+int gv_txn_wait(struct gv_txn *t);
+/* The transaction with this id, referenced, while it is kept; or NULL. */
+struct gv_txn *gv_txn_find(u32 id);
 void gv_txn_put(struct gv_txn *t);
 
 /* Reports read a consistent state under the transaction's lock; strings
@@ -54,7 +88,7 @@ struct gv_txn_report {
 	u64 elapsed_ns;
 	struct pci_dev *wait_pdev;	/* pending: whose driver blocks */
 	const char *wait_driver;
-	unsigned int nmembers;
+	unsigned int nmembers;		/* 0 until the plan is made */
 };
 
 struct gv_member_report {
@@ -71,12 +105,6 @@ void gv_txn_report(struct gv_txn *t, struct gv_txn_report *r);
 void gv_txn_member(struct gv_txn *t, unsigned int i,
 		   struct gv_member_report *r);
 
-/* The sysfs and claim paths: a transaction with the default timeout. */
-int gv_bind_targets(const struct gv_target *t, unsigned int n);
-int gv_unbind_targets(const struct gv_target *t, unsigned int n);
-int gv_switch_devices(struct pci_dev **pdevs, unsigned int n, bool bind,
-		      unsigned int flags);
-
 /* GPUVFIO_STATE_BINDING/_UNBINDING while a commit moves pdev, else 0. */
 u32 gv_switch_dev_state(struct pci_dev *pdev);
 /* The bus notifier: pdev is being deleted. */
@@ -84,11 +112,10 @@ void gv_switch_dev_removed(struct pci_dev *pdev);
 /* A request holds the group. */
 bool gv_switch_group_busy(struct iommu_group *group);
 
-int gv_switch_init(void);
-void gv_switch_exit(void);
-
 #ifdef GPUVFIO_TEST
-extern int gv_fail_at;
+/* Test builds: steps 1..64 that fail (a bit each), and the step before
+ * which a device leaves the bus. */
+extern u64 gv_fail_mask;
 extern int gv_remove_at;
 extern struct gv_addr gv_remove_addr;
 #endif

@@ -39,7 +39,7 @@ static ssize_t ids_store(struct kobject *kobj, struct kobj_attribute *attr,
 
 	if (ret)
 		return ret;
-	gv_claim_all();
+	gv_claim_all(0);
 	return count;
 }
 
@@ -57,17 +57,43 @@ static ssize_t exclude_store(struct kobject *kobj, struct kobj_attribute *attr,
 	return ret ? ret : count;
 }
 
+/*
+ * A write waits for its request up to the default timeout, and says
+ * -EINPROGRESS when it goes on past it (or the wait was interrupted). It
+ * holds nothing but the file meanwhile: the commit runs on the engine's
+ * workqueue like any other.
+ */
+static int switch_targets(const struct gv_target *tg, unsigned int n,
+			  bool bind)
+{
+	struct gv_txn *t;
+	unsigned int i;
+	int ret = 0;
+
+	t = gv_txn_new(bind, 0, 0);
+	if (!t)
+		return -ENOMEM;
+	for (i = 0; i < n && !ret; i++)
+		ret = gv_txn_add_target(t, &tg[i]);
+	if (!ret)
+		ret = gv_txn_submit(t);
+	if (ret == -EINPROGRESS)
+		ret = gv_txn_wait(t);
+	gv_txn_put(t);
+	return ret;
+}
+
 static ssize_t switch_store(const char *buf, size_t count, bool bind)
 {
 	struct gv_parse_err err;
-	struct gv_target *t;
+	struct gv_target *tg;
 	unsigned int n;
 	int ret;
 
-	t = kcalloc(GV_MAX_LIST, sizeof(*t), GFP_KERNEL);
-	if (!t)
+	tg = kcalloc(GV_MAX_LIST, sizeof(*tg), GFP_KERNEL);
+	if (!tg)
 		return -ENOMEM;
-	ret = gv_parse_target_list(buf, t, GV_MAX_LIST, &n, &err);
+	ret = gv_parse_target_list(buf, tg, GV_MAX_LIST, &n, &err);
 	if (ret == -E2BIG) {
 		pr_err("%s: more than %u targets\n", bind ? "bind" : "unbind",
 		       GV_MAX_LIST);
@@ -79,9 +105,9 @@ static ssize_t switch_store(const char *buf, size_t count, bool bind)
 		pr_err("%s: no target given\n", bind ? "bind" : "unbind");
 		ret = -EINVAL;
 	} else {
-		ret = bind ? gv_bind_targets(t, n) : gv_unbind_targets(t, n);
+		ret = switch_targets(tg, n, bind);
 	}
-	kfree(t);
+	kfree(tg);
 	return ret ? ret : count;
 }
 
@@ -105,20 +131,44 @@ static struct kobj_attribute bind_attr = __ATTR_WO(bind);
 static struct kobj_attribute unbind_attr = __ATTR_WO(unbind);
 
 #ifdef GPUVFIO_TEST
+/* The steps that fail, "3" or "6,13"; "0" for none. */
 static ssize_t fail_at_show(struct kobject *kobj, struct kobj_attribute *attr,
 			    char *buf)
 {
-	return sysfs_emit(buf, "%d\n", READ_ONCE(gv_fail_at));
+	u64 mask = READ_ONCE(gv_fail_mask);
+	int len = 0, step;
+
+	for (step = 1; step <= 64; step++)
+		if (mask & BIT_ULL(step - 1))
+			len += sysfs_emit_at(buf, len, "%s%d", len ? "," : "",
+					     step);
+	if (!len)
+		len = sysfs_emit(buf, "0");
+	return len + sysfs_emit_at(buf, len, "\n");
 }
 
 static ssize_t fail_at_store(struct kobject *kobj, struct kobj_attribute *attr,
 			     const char *buf, size_t count)
 {
-	int val, ret = kstrtoint(buf, 0, &val);
+	char *s, *tok, *copy;
+	u64 mask = 0;
+	int step, ret = 0;
 
+	copy = kstrndup(buf, count, GFP_KERNEL);
+	if (!copy)
+		return -ENOMEM;
+	s = strim(copy);
+	while ((tok = strsep(&s, ",")) && !ret) {
+		ret = kstrtoint(tok, 0, &step);
+		if (!ret && (step < 0 || step > 64))
+			ret = -ERANGE;
+		if (!ret && step)
+			mask |= BIT_ULL(step - 1);
+	}
+	kfree(copy);
 	if (ret)
 		return ret;
-	WRITE_ONCE(gv_fail_at, val);
+	WRITE_ONCE(gv_fail_mask, mask);
 	return count;
 }
 

@@ -5,15 +5,19 @@
  * Family GPUVFIO_GENL_NAME ("gpuvfio"), version GPUVFIO_GENL_VERSION, one
  * multicast group GPUVFIO_MCGRP_EVENTS ("events"). Attributes are only ever
  * appended; attribute 0 of every set is never used. Strings are
- * NUL-terminated. Commands that read are open to every user; commands that
- * change state need CAP_SYS_ADMIN (-EPERM otherwise). Every request is
- * validated strictly: an unknown attribute, a wrong type or length, an
- * unknown flag bit or a missing required attribute is rejected with an
- * extended ACK that names the attribute (NLMSGERR_ATTR_OFFS, or
- * NLMSGERR_ATTR_MISS_TYPE for a missing one) and a message, and changes
- * nothing. Errors: -EINVAL malformed, -ERANGE a number out of range,
- * -EOPNOTSUPP unknown flag bits, -E2BIG too many targets, -ENODEV no such
- * device or group, -EPERM not privileged. What generic netlink rejects
+ * NUL-terminated. Commands that read devices, groups and the configuration
+ * are open to every user; commands that change state, GET_TXN and the
+ * events group need CAP_SYS_ADMIN (-EPERM otherwise). Every request is
+ * validated strictly: an unknown attribute, a wrong type or length, a flag
+ * bit outside the policy's mask or a missing required attribute is
+ * rejected with an extended ACK that names the attribute
+ * (NLMSGERR_ATTR_OFFS, or NLMSGERR_ATTR_MISS_TYPE for a missing one) and a
+ * message, and changes nothing. Errors: -EINVAL malformed, -ERANGE a number out of range,
+ * -E2BIG too many targets, -ENODEV no such device or group, -ENOENT no
+ * such transaction (any more), -EPERM not privileged (the changing
+ * commands are GENL_ADMIN_PERM: a caller without CAP_NET_ADMIN gets a
+ * bare -EPERM from generic netlink; one with it but without
+ * CAP_SYS_ADMIN gets -EPERM with a message). What generic netlink rejects
  * before the family sees a request (an unknown command, a dump of a
  * do-only command, a short header, a nonzero reserved field) carries its
  * errno only. Dumps ignore the do-only attributes.
@@ -37,11 +41,18 @@
  *             GPUVFIO_A_EXCLUDE      NLA_NUL_STRING  new exclude list
  *                                                    (optional; one of
  *                                                    the two is required)
- *             GPUVFIO_A_TIMEOUT_MS   NLA_U32         optional, see BIND
+ *             GPUVFIO_A_TIMEOUT_MS   NLA_U32         optional: the deadline
+ *                                                    of the claims, as in
+ *                                                    BIND; only with IDS
  *   reply:    as GPUVFIO_CMD_GET_CONFIG. Lists are validated as a whole
- *             before either is applied. Devices a new ids list matches are
- *             claimed at once, as at module load; the claim's outcome is
- *             reported in the kernel log and as events.
+ *             before either is applied (a new list also ends any dump in
+ *             progress with NLM_F_DUMP_INTR). Devices a new ids list
+ *             matches are claimed as at module load: the reply does not
+ *             wait for them. Each group's claim is a transaction; unbound
+ *             devices get the vfio-pci override before the reply is sent,
+ *             and the rest (releasing host drivers, attaching vfio-pci)
+ *             goes on in the kernel and is announced as events (CLAIMED,
+ *             PENDING past the deadline, ROLLED_BACK, REFUSED).
  *
  * GPUVFIO_CMD_GET_DEVICE (do, dump)
  *   request:  GPUVFIO_A_ADDR         NLA_NUL_STRING  the device (do only;
@@ -86,17 +97,32 @@
  *                                                    GPUVFIO_A_DEVICE nest
  *   A dump lists every IOMMU group, by id, and detects changes as above.
  *
- * GPUVFIO_CMD_BIND, GPUVFIO_CMD_UNBIND (do, CAP_SYS_ADMIN, a dry run too:
- * planning holds the groups for a moment)
+ * GPUVFIO_CMD_BIND, GPUVFIO_CMD_UNBIND (do, CAP_SYS_ADMIN, a dry run too)
  *   request:  GPUVFIO_A_TARGETS      NLA_NESTED      required: one or more
  *               GPUVFIO_A_TARGET     NLA_NUL_STRING  a target (see above)
  *             GPUVFIO_A_FLAGS        NLA_U32         enum gpuvfio_flags
- *             GPUVFIO_A_TIMEOUT_MS   NLA_U32         how long the request
- *                                                    may wait: 1..3600000,
- *                                                    default 10000
+ *                                                    (a policy mask: other
+ *                                                    bits are -EINVAL)
+ *             GPUVFIO_A_TIMEOUT_MS   NLA_U32         the request's deadline:
+ *                                                    1..3600000 ms from its
+ *                                                    arrival, default 10000
+ *   The handler never waits: it resolves the targets, plans the request
+ *   without sleeping on anything another task holds, queues the commit
+ *   and replies at once. When the plan can be made at once, the reply
+ *   has every member and its fate, and a refusal, a dry run or "nothing
+ *   to do" is final in the reply itself. A plan that has to wait (another
+ *   request holds the group, a driver outside gpuvfio holds a device's
+ *   lock, vfio-pci has to be loaded first) is made by the commit's
+ *   worker, up to the deadline; the reply then says RUNNING with no
+ *   members yet. The end of a RUNNING transaction is announced on
+ *   "events" (BOUND, UNBOUND, ROLLED_BACK, ROLLBACK_INCOMPLETE, CLAIMED,
+ *   or a refusal as ROLLED_BACK's sibling below) and can be read with
+ *   GPUVFIO_CMD_GET_TXN. A caller that waits subscribes to "events"
+ *   before it sends, and asks GET_TXN when it lost events (ENOBUFS) or
+ *   when its own deadline passed.
  *   reply (sent whenever the targets could be resolved, also when the
- *   request is then refused or fails; the error itself follows in the
- *   ACK, with an extended-ACK message):
+ *   request is then refused; the error itself follows in the ACK, with an
+ *   extended-ACK message):
  *             GPUVFIO_A_TXN          NLA_U32         the transaction's id,
  *                                                    as in its events
  *             GPUVFIO_A_OUTCOME      NLA_U32         enum gpuvfio_outcome
@@ -125,18 +151,33 @@
  *               GPUVFIO_DEV_A_T_OVERRIDE_NS NLA_U64  time per step, once
  *               GPUVFIO_DEV_A_T_RELEASE_NS  NLA_U64  the step has run
  *               GPUVFIO_DEV_A_T_ATTACH_NS   NLA_U64
- *   A request whose driver remove or probe takes longer than its timeout
- *   returns with outcome PENDING and error 0: the change goes on in the
- *   kernel, completes by itself when the holder lets the device go, and is
- *   announced by an event with the same GPUVFIO_A_TXN. A request on a
- *   group that another request holds waits for it, for up to the timeout,
- *   and then fails with -EBUSY having changed nothing.
+ *   A commit whose driver remove or probe is still running at the
+ *   deadline becomes PENDING (an event says so, naming the device and the
+ *   driver waited on): the change goes on in the kernel, completes by
+ *   itself when the holder lets the device go, and is announced by an
+ *   event with the same GPUVFIO_A_TXN. A request on a group that another
+ *   request holds waits for it up to the deadline, and then ends REFUSED
+ *   with errno EBUSY having changed nothing.
  *
- * GPUVFIO_CMD_EVENT (multicast on "events" only)
+ * GPUVFIO_CMD_EVENT (multicast on "events" only; CAP_SYS_ADMIN to join
+ * where the kernel has multicast group permissions, GENL_MCAST_CAP_*)
  *             GPUVFIO_A_EVENT        NLA_U32         enum gpuvfio_event
  *             GPUVFIO_A_TXN, _OUTCOME, _ERRNO, _MESSAGE, _ELAPSED_NS,
  *             _WAIT_ADDR, _WAIT_DRIVER, _MEMBERS as in the bind reply
- *             (CLAIMED: GPUVFIO_A_MEMBERS holds the one device claimed).
+ *             (CLAIMED of a device claimed as it appeared: no TXN, and
+ *             GPUVFIO_A_MEMBERS holds the one device claimed; CLAIMED of
+ *             a claim transaction (load, ids written): its report).
+ *   A RUNNING transaction that is refused after all (its worker found
+ *   the group busy past the deadline, vfio-pci could not be loaded)
+ *   ends with GPUVFIO_EVENT_REFUSED.
+ *
+ * GPUVFIO_CMD_GET_TXN (do, CAP_SYS_ADMIN: a report tells what the
+ * events tell, and they are root's)
+ *   request:  GPUVFIO_A_TXN          NLA_U32         required
+ *   reply:    as the bind reply: the transaction's state now (RUNNING,
+ *             PENDING) or its end, with every member. A transaction is
+ *             kept for GPUVFIO_TXN_KEEP_MS after it ends (at most the
+ *             GPUVFIO_TXN_KEEP_MAX newest), then -ENOENT.
  */
 #ifndef _UAPI_LINUX_GPUVFIO_H
 #define _UAPI_LINUX_GPUVFIO_H
@@ -154,6 +195,7 @@ enum gpuvfio_cmd {
 	GPUVFIO_CMD_BIND,
 	GPUVFIO_CMD_UNBIND,
 	GPUVFIO_CMD_EVENT,
+	GPUVFIO_CMD_GET_TXN,
 	__GPUVFIO_CMD_MAX
 };
 #define GPUVFIO_CMD_MAX (__GPUVFIO_CMD_MAX - 1)
@@ -289,6 +331,9 @@ enum gpuvfio_progress {
 	GPUVFIO_PROGRESS_ATTACH,	/* the new driver is probing it */
 	GPUVFIO_PROGRESS_DONE,		/* moved */
 	GPUVFIO_PROGRESS_ROLLED_BACK,	/* returned to where it was */
+	GPUVFIO_PROGRESS_STRANDED,	/* the rollback could not give it its
+					 * driver back: left without one (its
+					 * record stays: unbind retries) */
 	__GPUVFIO_PROGRESS_MAX
 };
 #define GPUVFIO_PROGRESS_MAX (__GPUVFIO_PROGRESS_MAX - 1)
@@ -302,8 +347,14 @@ enum gpuvfio_outcome {
 	GPUVFIO_OUTCOME_REFUSED,	/* refused before any change */
 	GPUVFIO_OUTCOME_ROLLED_BACK,	/* a step failed; every device went
 					 * back to where it was */
-	GPUVFIO_OUTCOME_PENDING,	/* past the timeout; goes on in the
+	GPUVFIO_OUTCOME_PENDING,	/* past the deadline; goes on in the
 					 * kernel, an event tells the end */
+	GPUVFIO_OUTCOME_RUNNING,	/* queued or committing, before its
+					 * deadline: an event tells the end */
+	GPUVFIO_OUTCOME_ROLLBACK_INCOMPLETE, /* a step failed and the rollback
+					 * could not give every device its
+					 * driver back: see the members whose
+					 * progress is STRANDED */
 	__GPUVFIO_OUTCOME_MAX
 };
 #define GPUVFIO_OUTCOME_MAX (__GPUVFIO_OUTCOME_MAX - 1)
@@ -318,7 +369,12 @@ enum gpuvfio_event {
 	GPUVFIO_EVENT_PENDING,		/* a request returned to its caller
 					 * before its change completed */
 	GPUVFIO_EVENT_CLAIMED,		/* a device that appeared (hotplug,
-					 * rescan) was claimed */
+					 * rescan) was claimed, or a claim
+					 * transaction completed */
+	GPUVFIO_EVENT_ROLLBACK_INCOMPLETE, /* a bind or unbind failed and a
+					 * device could not be given back */
+	GPUVFIO_EVENT_REFUSED,		/* a RUNNING transaction was refused
+					 * before it changed anything */
 	__GPUVFIO_EVENT_MAX
 };
 #define GPUVFIO_EVENT_MAX (__GPUVFIO_EVENT_MAX - 1)
@@ -332,5 +388,9 @@ enum gpuvfio_event {
 /* Default and longest timeout of a bind or unbind. */
 #define GPUVFIO_TIMEOUT_DEFAULT_MS	10000
 #define GPUVFIO_TIMEOUT_MAX_MS		3600000
+/* How long an ended transaction stays readable with GPUVFIO_CMD_GET_TXN,
+ * and how many ended ones are kept at most. */
+#define GPUVFIO_TXN_KEEP_MS		60000
+#define GPUVFIO_TXN_KEEP_MAX		256
 
 #endif /* _UAPI_LINUX_GPUVFIO_H */

@@ -5,15 +5,20 @@
  * own grammar, so that a typo is refused before anything is sent. Then a
  * dry run asks the module which devices would move, the processes holding
  * their nodes are looked for (a driver's remove would wait for them), and
- * only then is the request made. The module answers with every member of
- * every group involved and what happened to it.
+ * only then is the request made. The module answers at once: with every
+ * member of every group involved and what happened to it when it could
+ * end the request there, or RUNNING. The tool then waits for the
+ * transaction's end, announced as an event, up to the timeout (see
+ * commit()).
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bind.h"
 #include "gpuvfio.h"
@@ -23,6 +28,10 @@
 #include "sysfs.h"
 
 #define MAX_HOLDERS	64
+/* The module emits a transaction's pending event at its deadline, which
+ * is the tool's own less the time the request took to arrive: the tool
+ * waits this much longer, so that the event arrives before it asks. */
+#define WAIT_GRACE_MS	1000
 
 static void usage(FILE *f, bool bind)
 {
@@ -41,8 +50,9 @@ static void usage(FILE *f, bool bind)
 	fputs("  -n, --dry-run          print the plan: every member and what would happen\n"
 	      "  -f, --force            go ahead although processes hold the devices (the\n"
 	      "                         request then waits for them, up to the timeout)\n"
-	      "  -t, --timeout SECONDS  how long to wait (0.001 to 3600; default: the\n"
-	      "                         module's, 10); past it the request is pending (exit 4)\n",
+	      "  -t, --timeout SECONDS  how long the change may take (0.001 to 3600; default:\n"
+	      "                         the module's, 10); past it the request is pending\n"
+	      "                         (exit 4) and completes by itself in the kernel\n",
 	      f);
 }
 
@@ -204,6 +214,10 @@ static const char *outcome_words(uint32_t outcome)
 		return "failed, every device put back as it was";
 	case GPUVFIO_OUTCOME_PENDING:
 		return "pending";
+	case GPUVFIO_OUTCOME_RUNNING:
+		return "still in progress";
+	case GPUVFIO_OUTCOME_ROLLBACK_INCOMPLETE:
+		return "failed, and the rollback could not give every device its driver back";
 	}
 	return "unknown outcome";
 }
@@ -444,10 +458,12 @@ static const char *reason(struct gv_nl *nl, const struct gv_switch_req *r,
 
 	if (res->received && *res->message)
 		return res->message;
-	if ((err == -EPERM || err == -EACCES) && !res->received)
-		return gv_switch_strerror(err, r->bind);
+	/* The module's own words first: an EPERM it explains is not
+	 * always about privileges (an excluded target is EPERM too). */
 	if (gv_nl_last_message(nl))
 		return gv_nl_last_message(nl);
+	if ((err == -EPERM || err == -EACCES) && !res->received)
+		return gv_switch_strerror(err, r->bind);
 	why = gv_switch_strerror(err ? err : -(int)res->err, r->bind);
 	if (why)
 		return why;
@@ -465,48 +481,88 @@ static int exit_status(const struct gv_nl_result *res, int err)
 	case GPUVFIO_OUTCOME_DRY_RUN:
 		return GV_EXIT_OK;
 	case GPUVFIO_OUTCOME_PENDING:
+	case GPUVFIO_OUTCOME_RUNNING:
 		return GV_EXIT_PENDING;
 	}
 	return GV_EXIT_FAILED;
 }
 
-/* Prints a result; returns the exit status. */
-static int report(struct gv_nl *nl, const struct gv_switch_req *r,
-		  const struct gv_nl_result *res, int err,
-		  const struct gv_holder *h, size_t nh)
+/* Prints a result on stdout, human or JSON; false when it could not be
+ * written (said on stderr). */
+static bool print_result(const struct gv_switch_req *r, const struct gv_nl_result *res,
+			 int err, const char *why, const struct gv_holder *h, size_t nh)
 {
-	const char *why = NULL, *driver;
-	char buf[256];
-	int status = exit_status(res, err);
+	bool ok = true;
 
-	if (status == GV_EXIT_FAILED)
-		why = reason(nl, r, res, err, buf, sizeof(buf));
 	if (gv_json) {
-		if (print_json(r, res, err, why, h, nh))
-			status = GV_EXIT_FAILED;
+		ok = !print_json(r, res, err, why, h, nh);
 	} else if (res->received) {
 		human_header(stdout, r, res);
 		gv_result_print_members(stdout, res, r->bind);
 	}
 	if (fflush(stdout)) {
 		gv_err("could not write the output: %s", strerror(errno));
-		status = GV_EXIT_FAILED;
+		ok = false;
 	}
+	return ok;
+}
+
+/* The members a failed rollback left without a driver, named. */
+static void report_stranded(const struct gv_nl_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nmembers; i++)
+		if (res->members[i].progress == GPUVFIO_PROGRESS_STRANDED)
+			gv_err("%s was left without a driver: the rollback could not give it %s back; "
+			       "`gpuvfio unbind %s` tries again",
+			       res->members[i].addr,
+			       *res->members[i].from_driver ? res->members[i].from_driver : "its driver",
+			       res->members[i].addr);
+}
+
+static void report_pending(const struct gv_nl_result *res)
+{
+	const char *driver = *res->wait_driver ? res->wait_driver : "a driver";
+
+	if (*res->wait_addr)
+		gv_err("pending: %s has not let go of %s within the timeout: "
+		       "the change completes by itself when the holder closes it; "
+		       "watch with `gpuvfio monitor` or `gpuvfio status`",
+		       driver, res->wait_addr);
+	else if (res->outcome == GPUVFIO_OUTCOME_RUNNING && res->has_txn)
+		gv_err("pending: txn %" PRIu32 " had not ended when the timeout passed: "
+		       "it goes on in the kernel; "
+		       "watch with `gpuvfio monitor` or `gpuvfio status`", res->txn);
+	else
+		gv_err("pending: the change did not complete within the timeout: "
+		       "it completes by itself when the holder lets go; "
+		       "watch with `gpuvfio monitor` or `gpuvfio status`");
+}
+
+/* Prints a result (a reply, or the event or GET_TXN report that ended
+ * the wait); returns the exit status. */
+static int report(struct gv_nl *nl, const struct gv_switch_req *r,
+		  const struct gv_nl_result *res, int err,
+		  const struct gv_holder *h, size_t nh)
+{
+	const char *why = NULL;
+	char buf[256];
+	int status = exit_status(res, err);
+	bool failed = res->outcome == GPUVFIO_OUTCOME_ROLLED_BACK ||
+		      res->outcome == GPUVFIO_OUTCOME_ROLLBACK_INCOMPLETE;
+
+	if (status == GV_EXIT_FAILED)
+		why = reason(nl, r, res, err, buf, sizeof(buf));
+	if (!print_result(r, res, err, why, h, nh))
+		status = GV_EXIT_FAILED;
 	if (why)
 		gv_err("%s %s: %s", r->bind ? "bind" : "unbind",
-		       res->outcome == GPUVFIO_OUTCOME_ROLLED_BACK ? "failed" : "refused", why);
-	if (status == GV_EXIT_PENDING) {
-		driver = *res->wait_driver ? res->wait_driver : "a driver";
-		if (*res->wait_addr)
-			gv_err("pending: %s has not let go of %s within the timeout: "
-			       "the change completes by itself when the holder closes it; "
-			       "watch with `gpuvfio monitor` or `gpuvfio status`",
-			       driver, res->wait_addr);
-		else
-			gv_err("pending: the change did not complete within the timeout: "
-			       "it completes by itself when the holder lets go; "
-			       "watch with `gpuvfio monitor` or `gpuvfio status`");
-	}
+		       failed ? "failed" : "refused", why);
+	if (!err && res->outcome == GPUVFIO_OUTCOME_ROLLBACK_INCOMPLETE)
+		report_stranded(res);
+	if (status == GV_EXIT_PENDING)
+		report_pending(res);
 	return status;
 }
 
@@ -586,6 +642,213 @@ out:
 	return status;
 }
 
+/*
+ * SIGINT and SIGTERM are blocked from before the request is sent, and let
+ * in only while the tool waits (gv_nl_wait_txn()'s ppoll()): one that
+ * comes (Ctrl-C) ends the wait, and none can come unseen in between.
+ */
+struct signals {
+	sigset_t old_mask, unblocked;
+	struct sigaction old_int, old_term;
+};
+
+static void on_signal(int sig)
+{
+	(void)sig;
+}
+
+static void signals_block(struct signals *s)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigset_t block;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &s->old_mask);
+	s->unblocked = s->old_mask;
+	sigdelset(&s->unblocked, SIGINT);
+	sigdelset(&s->unblocked, SIGTERM);
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, &s->old_int);
+	sigaction(SIGTERM, &sa, &s->old_term);
+}
+
+static void signals_restore(const struct signals *s)
+{
+	/* The mask first: a signal still pending (it came while the
+	 * answer was final already) meets on_signal, not the default
+	 * action, and the result stands. */
+	sigprocmask(SIG_SETMASK, &s->old_mask, NULL);
+	sigaction(SIGINT, &s->old_int, NULL);
+	sigaction(SIGTERM, &s->old_term, NULL);
+}
+
+/*
+ * A socket on "events", joined before the request is sent, so that no
+ * event of its transaction can come before the tool listens. NULL when
+ * there is none to have (a module without the group, a kernel that keeps
+ * it to CAP_SYS_ADMIN): the wait then asks GPUVFIO_CMD_GET_TXN instead.
+ */
+static struct gv_nl *open_events(void)
+{
+	struct gv_nl *events;
+
+	if (gv_nl_open(&events))
+		return NULL;
+	if (gv_nl_subscribe_events(events)) {
+		gv_nl_close(events);
+		return NULL;
+	}
+	return events;
+}
+
+/* The tool's deadline: the request's own (counted from now, just before
+ * it is sent) and a grace. */
+static void wait_deadline(struct timespec *t, uint32_t timeout_ms)
+{
+	uint64_t ms = (uint64_t)(timeout_ms ? timeout_ms : GPUVFIO_TIMEOUT_DEFAULT_MS) +
+		      WAIT_GRACE_MS;
+
+	clock_gettime(CLOCK_MONOTONIC, t);
+	t->tv_sec += (time_t)(ms / 1000);
+	t->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (t->tv_nsec >= 1000000000) {
+		t->tv_sec++;
+		t->tv_nsec -= 1000000000;
+	}
+}
+
+/* How a request's end is waited for. */
+struct waiting {
+	struct gv_nl *events;		/* NULL: GET_TXN is asked instead */
+	const sigset_t *sigmask;	/* while waiting; NULL: as it is */
+	bool unended;			/* out: the wait ended without the
+					 * transaction's report */
+};
+
+/*
+ * Sends req. An answer that is not final (RUNNING, or PENDING already) is
+ * followed by a wait for the end of its transaction (gv_nl_wait_txn()),
+ * up to the request's timeout and WAIT_GRACE_MS, counted from just before
+ * it is sent. *res gets the report: the reply, or the event or GET_TXN
+ * report that ended the wait. Returns the ACK's error; or, with
+ * w->unended set and *res the reply, the wait's (-EINTR, -ENOENT,
+ * -ENOSYS, ...).
+ */
+static int request(struct gv_nl *nl, const struct gv_nl_switch_req *req,
+		   struct waiting *w, struct gv_nl_result *res)
+{
+	struct gv_nl_result end;
+	struct timespec deadline;
+	int err;
+
+	w->unended = false;
+	wait_deadline(&deadline, req->timeout_ms);
+	err = gv_nl_switch(nl, req, res);
+	if (err || !res->received || !res->has_txn ||
+	    gv_nl_outcome_state(res->outcome) == GV_NL_TXN_FINAL)
+		return err;
+	err = gv_nl_wait_txn(w->events, nl, res->txn, &deadline, w->sigmask, &end);
+	if (err) {
+		gv_nl_result_free(&end);
+		w->unended = true;
+		return err;
+	}
+	gv_nl_result_free(res);
+	*res = end;
+	return 0;
+}
+
+/* The wait ended without the transaction's report (err from
+ * gv_nl_wait_txn()): res, the RUNNING reply, is printed, and what is
+ * known said. plan: the request was a dry run, which changes nothing. */
+static int report_unended(const struct gv_switch_req *r,
+			  const struct gv_nl_result *res, int err, bool plan)
+{
+	const char *what = r->bind ? "bind" : "unbind";
+	int status = GV_EXIT_FAILED;
+
+	if (!plan && (err == -EINTR || err == -ENOSYS))
+		status = GV_EXIT_PENDING;
+	if (!print_result(r, res, 0, NULL, NULL, 0))
+		status = GV_EXIT_FAILED;
+	if (plan) {
+		gv_err("the module's plan (txn %" PRIu32 ") did not come: %s; nothing was changed",
+		       res->txn, err == -ENOSYS ? "the loaded gpuvfio module has no GPUVFIO_CMD_GET_TXN to ask for it; update it" :
+		       err == -ENOENT ? "the module no longer knows the transaction" :
+		       strerror(-err));
+		return status;
+	}
+	switch (err) {
+	case -EINTR:
+		gv_err("interrupted: the tool stopped waiting, but the %s goes on in the kernel "
+		       "(txn %" PRIu32 "): `gpuvfio monitor` shows its end, `gpuvfio status` "
+		       "where the devices are", what, res->txn);
+		break;
+	case -ENOSYS:
+		gv_err("pending: the %s (txn %" PRIu32 ") had not ended when the tool stopped waiting, "
+		       "and the loaded gpuvfio module has no GPUVFIO_CMD_GET_TXN to ask how it goes: "
+		       "update the module; `gpuvfio status` shows where the devices are",
+		       what, res->txn);
+		break;
+	case -ENOENT:
+		gv_err("the module no longer knows txn %" PRIu32 " (it keeps an ended one for "
+		       "%d s): how the %s ended is unknown; `gpuvfio status` shows where the "
+		       "devices are, and dmesg what happened",
+		       res->txn, GPUVFIO_TXN_KEEP_MS / 1000, what);
+		break;
+	default:
+		gv_err("could not learn how the %s (txn %" PRIu32 ") ended: %s; "
+		       "`gpuvfio status` shows where the devices are",
+		       what, res->txn, strerror(-err));
+		break;
+	}
+	return status;
+}
+
+/*
+ * The change itself: listening to "events" before it is sent, and with
+ * SIGINT and SIGTERM let in only while waiting for its end.
+ */
+static int commit(struct gv_nl *nl, const struct gv_switch_req *r,
+		  const struct gv_nl_switch_req *req, struct gv_nl_result *res)
+{
+	struct waiting w = { .events = open_events() };
+	struct signals sig;
+	int err, status;
+
+	signals_block(&sig);
+	w.sigmask = &sig.unblocked;
+	err = request(nl, req, &w, res);
+	if (w.unended)
+		status = report_unended(r, res, err, false);
+	else
+		status = report(nl, r, res, err, NULL, 0);
+	signals_restore(&sig);
+	gv_nl_close(w.events);
+	return status;
+}
+
+/*
+ * A dry run. The module plans most at once; a plan that has to wait (a
+ * group another request holds) comes later, and is asked for with
+ * GPUVFIO_CMD_GET_TXN: a dry run changes nothing, and its end is not
+ * worth an events socket. Returns 0 with *res the plan, or the exit
+ * status of a failure (reported).
+ */
+static int plan(struct gv_nl *nl, const struct gv_switch_req *r,
+		const struct gv_nl_switch_req *req, struct gv_nl_result *res,
+		int *err)
+{
+	struct waiting w = { 0 };
+
+	*err = request(nl, req, &w, res);
+	if (w.unended)
+		return report_unended(r, res, *err, true);
+	return 0;
+}
+
 static int run(struct gv_switch_req *r)
 {
 	struct gv_nl_switch_req req = {
@@ -617,34 +880,40 @@ static int run(struct gv_switch_req *r)
 	/* The kernel's sentence is printed once, by report(). */
 	gv_nl_set_quiet(nl, true);
 
-	if (!r->dry_run) {
-		/* Which devices move, exactly: the module's own plan. Asked
-		 * with force, so that a group a VM holds still yields its
-		 * plan and the VM is named below; the request itself is
-		 * forced only when the operator said so. */
-		req.flags = GPUVFIO_F_DRY_RUN | GPUVFIO_F_FORCE;
-		err = gv_nl_switch(nl, &req, &res);
-		if (!err && !res.received) {
-			gv_err("the module answered the dry run without a plan: the module and the tool may be of different versions");
-			ret = GV_EXIT_FAILED;
-			goto out;
-		}
-		if (err || res.outcome != GPUVFIO_OUTCOME_DRY_RUN) {
-			/* Refused at planning, or satisfied already. */
-			if (!err && res.outcome == GPUVFIO_OUTCOME_NOTHING)
-				goto request;
+	if (r->dry_run) {
+		req.flags = GPUVFIO_F_DRY_RUN | (r->force ? GPUVFIO_F_FORCE : 0);
+		ret = plan(nl, r, &req, &res, &err);
+		if (!ret)
+			ret = report(nl, r, &res, err, NULL, 0);
+		goto out;
+	}
+	/* Which devices move, exactly: the module's own plan. Asked with
+	 * force, so that a group a VM holds still yields its plan and the
+	 * VM is named below; the request itself is forced only when the
+	 * operator said so. */
+	req.flags = GPUVFIO_F_DRY_RUN | GPUVFIO_F_FORCE;
+	ret = plan(nl, r, &req, &res, &err);
+	if (ret)
+		goto out;
+	if (!err && !res.received) {
+		gv_err("the module answered the dry run without a plan: the module and the tool may be of different versions");
+		ret = GV_EXIT_FAILED;
+		goto out;
+	}
+	if (err || res.outcome != GPUVFIO_OUTCOME_DRY_RUN) {
+		/* Refused at planning, or satisfied already. */
+		if (err || res.outcome != GPUVFIO_OUTCOME_NOTHING) {
 			ret = report(nl, r, &res, err, NULL, 0);
 			goto out;
 		}
+	} else {
 		ret = check_holders(nl, r, &res);
 		if (ret)
 			goto out;
-request:
-		gv_nl_result_free(&res);
 	}
-	req.flags = (r->dry_run ? GPUVFIO_F_DRY_RUN : 0) | (r->force ? GPUVFIO_F_FORCE : 0);
-	err = gv_nl_switch(nl, &req, &res);
-	ret = report(nl, r, &res, err, NULL, 0);
+	gv_nl_result_free(&res);
+	req.flags = r->force ? GPUVFIO_F_FORCE : 0;
+	ret = commit(nl, r, &req, &res);
 out:
 	gv_nl_result_free(&res);
 	gv_nl_close(nl);

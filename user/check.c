@@ -4,13 +4,18 @@
  * check, PASS, WARN or FAIL and a sentence, like virt-host-validate.
  *
  * Everything is read from files any user may read: sysfs, /proc/cmdline,
- * /proc/interrupts and /lib/modules (the kernel log is not open to every
- * user). Under a fake sysfs root (GPUVFIO_SYSFS_ROOT, for tests), /proc
- * and /lib/modules are read from ROOT/proc and ROOT/lib/modules: a real
- * sysfs has neither, so a fake tree can hold both.
+ * /proc/interrupts, /lib/modules and modprobe.d (the kernel log is not open
+ * to every user), and the initramfs in /boot, unpacked with unmkinitramfs
+ * or lsinitrd, when it is readable. Under a fake sysfs root
+ * (GPUVFIO_SYSFS_ROOT, for tests), /proc, /lib/modules, /etc, /boot and
+ * the like are read from ROOT/proc, ROOT/lib/modules, ...: a real sysfs has
+ * none of them, so a fake tree can hold them all.
  */
+#define _GNU_SOURCE	/* nftw() */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -19,10 +24,13 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "gpuvfio.h"
 #include "groups.h"
 #include "json.h"
+#include "modconf.h"
 #include "sysfs.h"
 
 /* Interrupt remapping support: bit 3 (IR) of VT-d's extended capabilities. */
@@ -555,6 +563,234 @@ static void check_module(struct checks *c, const struct facts *f,
 	}
 }
 
+/* ---- the configuration: running, in modprobe.d, in the initramfs ------- */
+
+/* "" for the real root, the fake root's directory otherwise. */
+static const char *conf_root(void)
+{
+	return gv_sysfs_overridden() ? gv_sysfs_root() : "";
+}
+
+/* The canonical lists of a configuration, "ids=A exclude=B" for messages. */
+struct lists {
+	char ids[GPUVFIO_LIST_MAX], exclude[GPUVFIO_LIST_MAX];
+	char text[2 * GPUVFIO_LIST_MAX + 32];
+	bool bad;
+};
+
+static void lists_of(const struct gv_modconf *mc, struct lists *l)
+{
+	struct gv_parse_err err;
+
+	l->bad = gv_modconf_canonical(&mc->ids, true, l->ids, sizeof(l->ids), &err) ||
+		 gv_modconf_canonical(&mc->exclude, false, l->exclude,
+				      sizeof(l->exclude), &err);
+	snprintf(l->text, sizeof(l->text), "ids=%s exclude=%s",
+		 *l->ids ? l->ids : "(none)", *l->exclude ? l->exclude : "(none)");
+}
+
+static bool lists_equal(const struct lists *a, const struct lists *b)
+{
+	return !strcmp(a->ids, b->ids) && !strcmp(a->exclude, b->exclude);
+}
+
+/* A malformed value the module would refuse at load, named with its file. */
+static bool check_syntax(struct checks *c, const struct gv_modopt *o, bool ids)
+{
+	struct gv_parse_err err;
+	char buf[GPUVFIO_LIST_MAX];
+
+	if (!gv_modconf_canonical(o, ids, buf, sizeof(buf), &err))
+		return true;
+	add(c, "config", FAIL,
+	    "%s sets gpuvfio %s=%s, and '%.*s' is not %s: modprobe gpuvfio fails with it, and nothing is claimed at boot. Fix it, then update the initramfs.",
+	    o->from, ids ? "ids" : "exclude", o->value, (int)err.len, err.tok,
+	    ids ? "a vendor:device ID (10de:1bb3)" : "a PCI address (0000:01:00.0)");
+	return false;
+}
+
+static void check_running(struct checks *c, const struct gv_config *cfg,
+			  const struct gv_modconf *load)
+{
+	struct lists want, run;
+	struct gv_modconf now = { 0 };
+
+	lists_of(load, &want);
+	now.ids.set = now.exclude.set = true;
+	snprintf(now.ids.value, sizeof(now.ids.value), "%s", cfg->ids);
+	snprintf(now.exclude.value, sizeof(now.exclude.value), "%s", cfg->exclude);
+	lists_of(&now, &run);
+	if (lists_equal(&want, &run))
+		add(c, "config", PASS,
+		    "The module runs with the lists that modprobe.d and the kernel command line give (%s).",
+		    run.text);
+	else
+		add(c, "config", WARN,
+		    "The module runs with %s, but modprobe.d and the kernel command line give %s: the next boot uses those. `gpuvfio ids set --persist` and `gpuvfio exclude set --persist` make the running lists the boot's.",
+		    run.text, want.text);
+}
+
+/* Removes what nftw() walks, depth first. */
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/*
+ * Unpacks the initramfs img into dir with unmkinitramfs (initramfs-tools)
+ * or lsinitrd --unpack (dracut): 0, -ENOENT when neither is installed, or
+ * -EIO.
+ */
+static int unpack_initramfs(const char *img, const char *dir)
+{
+	static const char *const unpackers[][4] = {
+		{ "unmkinitramfs", "IMG", "DIR", NULL },
+		{ "lsinitrd", "--unpack", "IMG", NULL },
+	};
+	const char *argv[4];
+	char path[PATH_MAX];
+	size_t i, j;
+	int status, fd;
+	pid_t pid;
+
+	for (i = 0; i < sizeof(unpackers) / sizeof(unpackers[0]); i++) {
+		snprintf(path, sizeof(path), "command -v %s >/dev/null", unpackers[i][0]);
+		if (system(path))
+			continue;
+		for (j = 0; j < 4; j++)
+			argv[j] = !unpackers[i][j] ? NULL :
+				  !strcmp(unpackers[i][j], "IMG") ? img :
+				  !strcmp(unpackers[i][j], "DIR") ? dir : unpackers[i][j];
+		fflush(NULL);
+		pid = fork();
+		if (pid < 0)
+			return -EIO;
+		if (!pid) {
+			fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+			if (fd >= 0) {
+				dup2(fd, STDIN_FILENO);
+				dup2(fd, STDOUT_FILENO);
+				dup2(fd, STDERR_FILENO);
+			}
+			/* lsinitrd unpacks into the current directory. */
+			if (chdir(dir))
+				_exit(127);
+			execvp(argv[0], (char *const *)argv);
+			_exit(127);
+		}
+		if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) ||
+		    WEXITSTATUS(status))
+			return -EIO;
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* What to run to bring the initramfs up to date, for the installed generator. */
+static const char *update_command(void)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	/* Not mkinitramfs: initramfs-tools-core stays when dracut replaces
+	 * initramfs-tools, update-initramfs goes. */
+	if (!host_path(path, sizeof(path), "/usr/sbin/update-initramfs") && !stat(path, &st))
+		return "update-initramfs -u";
+	if ((!host_path(path, sizeof(path), "/usr/bin/dracut") && !stat(path, &st)) ||
+	    (!host_path(path, sizeof(path), "/usr/sbin/dracut") && !stat(path, &st)))
+		return "dracut -f";
+	return "update-initramfs -u (or dracut -f)";
+}
+
+static void check_initramfs(struct checks *c, const struct facts *f,
+			    const struct gv_modconf *files)
+{
+	char abs[PATH_MAX], img[PATH_MAX], dir[] = "/tmp/gpuvfio-check.XXXXXX";
+	char root[PATH_MAX + 8];
+	struct gv_modconf *in;
+	struct lists want, have;
+	struct stat st;
+	int ret;
+
+	snprintf(abs, sizeof(abs), "/boot/initrd.img-%s", f->release);
+	if (host_path(img, sizeof(img), abs))
+		return;
+	if (stat(img, &st)) {
+		if (files->ids.set || files->exclude.set)
+			add(c, "initramfs", WARN,
+			    "There is no %s to compare with modprobe.d: if this kernel boots with an initramfs, make sure it has gpuvfio's options.",
+			    abs);
+		return;
+	}
+	in = calloc(1, sizeof(*in));
+	if (!in || !mkdtemp(dir)) {
+		add(c, "initramfs", WARN, "Cannot look into %s: %s.", abs, strerror(errno));
+		free(in);
+		return;
+	}
+	ret = unpack_initramfs(img, dir);
+	if (ret) {
+		add(c, "initramfs", WARN,
+		    ret == -ENOENT ?
+		    "Cannot look into %s: neither unmkinitramfs (initramfs-tools) nor lsinitrd (dracut) is installed." :
+		    "Cannot look into %s: it did not unpack (is it readable? run as root).",
+		    abs);
+		goto out;
+	}
+	/* unmkinitramfs puts the main archive in main/ when early ones precede it. */
+	snprintf(root, sizeof(root), "%s/main", dir);
+	if (stat(root, &st))
+		snprintf(root, sizeof(root), "%s", dir);
+	gv_modconf_read(root, in);
+	lists_of(files, &want);
+	lists_of(in, &have);
+	if (lists_equal(&want, &have))
+		add(c, "initramfs", PASS,
+		    "The initramfs %s carries the lists modprobe.d gives (%s).", abs, want.text);
+	else
+		add(c, "initramfs", FAIL,
+		    "The initramfs %s carries %s, but modprobe.d gives %s: run %s, or the next boot claims by the initramfs's lists.",
+		    abs, have.text, want.text, update_command());
+out:
+	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(in);
+}
+
+/*
+ * The lists the module gets at its next load (modprobe.d, then the kernel
+ * command line), against the running module's and the initramfs's.
+ */
+static void check_config(struct checks *c, const struct facts *f,
+			 const struct gv_config *cfg)
+{
+	struct gv_modconf *files, *load;
+	bool ok;
+
+	files = malloc(sizeof(*files));
+	load = malloc(sizeof(*load));
+	if (!files || !load) {
+		c->oom = true;
+		goto out;
+	}
+	if (gv_modconf_read(conf_root(), files)) {
+		add(c, "config", WARN, "Cannot read modprobe.d: %s.", strerror(errno));
+		goto out;
+	}
+	*load = *files;
+	gv_modconf_cmdline(load, f->cmdline);
+	ok = check_syntax(c, &load->ids, true);
+	ok = check_syntax(c, &load->exclude, false) && ok;
+	if (ok && cfg->loaded)
+		check_running(c, cfg, load);
+	check_initramfs(c, f, files);
+out:
+	free(load);
+	free(files);
+}
+
 /* The GPUs to check: what ids= matches, less exclude=; or, without ids,
  * every display controller. */
 struct candidates {
@@ -739,9 +975,11 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: %s check [-j|--json]\n"
 		"Checks whether this host is ready for GPU passthrough: IOMMU, DMA and\n"
-		"interrupt remapping, vfio-pci, the gpuvfio module, the IOMMU groups of\n"
-		"the GPUs (those the ids list matches, or every display controller) and\n"
-		"the boot VGA device. One line per check: PASS, WARN or FAIL.\n"
+		"interrupt remapping, vfio-pci, the gpuvfio module, its ids and exclude\n"
+		"lists (running, in modprobe.d and on the kernel command line, in the\n"
+		"initramfs), the IOMMU groups of the GPUs (those the ids list matches,\n"
+		"or every display controller) and the boot VGA device. One line per\n"
+		"check: PASS, WARN or FAIL.\n"
 		"Exit status 0 when nothing failed, 1 when a check failed.\n",
 		gv_prog);
 }
@@ -791,6 +1029,7 @@ int cmd_check(int argc, char **argv)
 	check_interrupt_remapping(&c, f);
 	check_vfio_pci(&c, f);
 	check_module(&c, f, cfg);
+	check_config(&c, f, cfg);
 	if (pick_candidates(&h, cfg, &cand)) {
 		c.oom = true;
 	} else {

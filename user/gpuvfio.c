@@ -38,6 +38,8 @@ static const struct command {
 	  "(TARGET...|--all) [-n|--dry-run] [-f|--force] [-t|--timeout SECONDS]" },
 	{ "ids", cmd_ids, "Show or change the IDs the module claims for vfio-pci",
 	  "[show] | set LIST | add ID... | del ID..." },
+	{ "exclude", cmd_exclude, "Show or change the addresses the module never claims",
+	  "[show] | set LIST | add ADDRESS... | del ADDRESS..." },
 	{ "monitor", cmd_monitor, "Print the module's events as they happen, until interrupted",
 	  NULL },
 	{ "check", cmd_check, "Check whether this host is ready for GPU passthrough",

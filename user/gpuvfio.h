@@ -33,6 +33,7 @@ int cmd_status(int argc, char **argv);
 int cmd_bind(int argc, char **argv);
 int cmd_unbind(int argc, char **argv);
 int cmd_ids(int argc, char **argv);
+int cmd_exclude(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 

@@ -27,7 +27,8 @@ struct gv_dev {
 
 	bool managed;				/* gpuvfio has a record of it */
 	char orig_driver[GV_DRIVER_LEN];	/* "" for none */
-	char orig_override[GV_DRIVER_LEN];	/* "" for none */
+	char orig_override[4096];	/* "" for none; any length the
+					 * kernel accepts (less than a page) */
 	char state[GV_STATE_LEN];		/* "vfio", "claimed", ... */
 	bool kernel;				/* state, managed and the
 						 * original driver and override

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gpuvfio ids [show|set|add|del]: the module's ids= list over netlink
- * (GPUVFIO_CMD_GET_CONFIG, GPUVFIO_CMD_SET_CONFIG). Every ID is checked
- * with the module's grammar before anything is sent; add and del work out
- * the new list here from the current one and set it whole. With --persist,
- * the resulting list is also written to modprobe.d, for every boot.
+ * gpuvfio ids|exclude [show|set|add|del]: the module's ids= and exclude=
+ * lists over netlink (GPUVFIO_CMD_GET_CONFIG, GPUVFIO_CMD_SET_CONFIG). Every
+ * item is checked with the module's grammar before anything is sent; add
+ * and del work out the new list here from the current one and set it
+ * whole. With --persist, the resulting list is also written to modprobe.d,
+ * for every boot, next to the other list's persisted value.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,15 +19,88 @@
 #include "gpuvfio.h"
 #include "ids.h"
 #include "json.h"
+#include "modconf.h"
 #include "nl.h"
 #include "sysfs.h"
 #include "target.h"
 
-/* Where --persist writes: a file of its own, next to the package's gpuvfio.conf. */
+/*
+ * Where --persist writes: a file of its own, next to the package's
+ * gpuvfio.conf, holding both lists.
+ */
 #define GV_MODPROBE_D	"/etc/modprobe.d"
 #define GV_IDS_CONF	"gpuvfio-ids.conf"
 
-static void usage(FILE *f)
+/* What tells the two lists apart; the rest of this file serves both. */
+struct kind {
+	const char *name;	/* the command and the module parameter */
+	const char *item;	/* what one item is, for messages */
+	size_t size;		/* of one parsed item */
+	int (*parse)(const char *s, void *v, unsigned int max, unsigned int *n,
+		     struct gv_parse_err *err);
+	int (*format_list)(char *buf, size_t size, const void *v, unsigned int n);
+	int (*format_one)(char *buf, size_t size, const void *item);
+	bool (*equal)(const void *a, const void *b);
+};
+
+static int parse_ids(const char *s, void *v, unsigned int max, unsigned int *n,
+		     struct gv_parse_err *err)
+{
+	return gv_parse_id_list(s, v, max, n, err);
+}
+
+static int parse_addrs(const char *s, void *v, unsigned int max, unsigned int *n,
+		       struct gv_parse_err *err)
+{
+	return gv_parse_addr_list(s, v, max, n, err);
+}
+
+static int format_ids(char *buf, size_t size, const void *v, unsigned int n)
+{
+	return gv_format_id_list(buf, size, v, n);
+}
+
+static int format_addrs(char *buf, size_t size, const void *v, unsigned int n)
+{
+	return gv_format_addr_list(buf, size, v, n);
+}
+
+static int format_id(char *buf, size_t size, const void *item)
+{
+	return gv_format_id(buf, size, item);
+}
+
+static int format_addr(char *buf, size_t size, const void *item)
+{
+	return gv_format_addr(buf, size, item);
+}
+
+static bool id_equal(const void *pa, const void *pb)
+{
+	const struct gv_id *a = pa, *b = pb;
+
+	return a->vendor == b->vendor && a->device == b->device &&
+	       a->subvendor == b->subvendor && a->subdevice == b->subdevice;
+}
+
+static bool addr_equal(const void *a, const void *b)
+{
+	return gv_addr_equal(a, b);
+}
+
+static const struct kind ids_kind = {
+	.name = "ids", .item = "a vendor:device ID (10de:1bb3, or 10de:1bb3:10de:11d8 with the subsystem)",
+	.size = sizeof(struct gv_id), .parse = parse_ids, .format_list = format_ids,
+	.format_one = format_id, .equal = id_equal,
+};
+
+static const struct kind exclude_kind = {
+	.name = "exclude", .item = "a PCI address (0000:01:00.0)",
+	.size = sizeof(struct gv_addr), .parse = parse_addrs, .format_list = format_addrs,
+	.format_one = format_addr, .equal = addr_equal,
+};
+
+static void usage_ids(FILE *f)
 {
 	fprintf(f,
 		"Usage: %s ids [-j|--json] [show]\n"
@@ -39,14 +113,44 @@ static void usage(FILE *f)
 		"is IDs separated by commas or blanks ('' empties it). Devices a new\n"
 		"list matches are claimed at once.\n"
 		"--persist also writes the new list to %s/%s\n"
-		"(\"options gpuvfio ids=LIST\"), which modprobe reads at every boot; then\n"
-		"update the initramfs, with update-initramfs or dracut. Without the module\n"
-		"loaded, only the file changes. GPUVFIO_MODPROBE_D names another directory.\n",
+		"(\"options gpuvfio ids=LIST\", with the persisted exclude list), which\n"
+		"modprobe reads at every boot; then update the initramfs, with\n"
+		"update-initramfs or dracut. Without the module loaded, only the file\n"
+		"changes. GPUVFIO_MODPROBE_D names another directory.\n",
 		gv_prog, gv_prog, gv_prog, gv_prog, GV_MODPROBE_D, GV_IDS_CONF);
 }
 
-int gv_ids_parse(int argc, char **argv, struct gv_id *ids, unsigned int *n,
-		 bool allow_empty)
+static void usage_exclude(FILE *f)
+{
+	fprintf(f,
+		"Usage: %s exclude [-j|--json] [show]\n"
+		"       %s exclude set [--persist] LIST\n"
+		"       %s exclude add [--persist] ADDRESS...\n"
+		"       %s exclude del [--persist] ADDRESS...\n"
+		"Shows or changes the module's exclude list: PCI addresses gpuvfio never\n"
+		"claims, even when the ids list matches them (the host's own card of the\n"
+		"same model as the one passed through). An ADDRESS is\n"
+		"[domain:]bus:slot.function (0000:01:00.0); LIST is addresses separated\n"
+		"by commas or blanks ('' empties it). Devices already claimed stay so.\n"
+		"--persist also writes the new list to %s/%s\n"
+		"(\"options gpuvfio exclude=LIST\", with the persisted ids list), which\n"
+		"modprobe reads at every boot; then update the initramfs, with\n"
+		"update-initramfs or dracut. Without the module loaded, only the file\n"
+		"changes. GPUVFIO_MODPROBE_D names another directory.\n",
+		gv_prog, gv_prog, gv_prog, gv_prog, GV_MODPROBE_D, GV_IDS_CONF);
+}
+
+static void usage(const struct kind *k, FILE *f)
+{
+	if (k == &exclude_kind)
+		usage_exclude(f);
+	else
+		usage_ids(f);
+}
+
+/* Reads item arguments (each may be a list); see gv_ids_parse(). */
+static int list_parse(const struct kind *k, int argc, char **argv, void *items,
+		      unsigned int *n, bool allow_empty)
 {
 	struct gv_parse_err err;
 	unsigned int got;
@@ -54,78 +158,93 @@ int gv_ids_parse(int argc, char **argv, struct gv_id *ids, unsigned int *n,
 
 	*n = 0;
 	for (; argc > 0; argc--, argv++) {
-		ret = gv_parse_id_list(*argv, ids + *n, GV_MAX_LIST - *n, &got, &err);
+		ret = k->parse(*argv, (char *)items + *n * k->size, GV_MAX_LIST - *n,
+			       &got, &err);
 		if (ret == -E2BIG) {
-			gv_err("too many IDs: the list holds at most %d", GV_MAX_LIST);
+			gv_err("too many items: the %s list holds at most %d", k->name,
+			       GV_MAX_LIST);
 			return GV_EXIT_USAGE;
 		}
 		if (ret) {
-			gv_err("'%.*s' is not a vendor:device ID (10de:1bb3, or 10de:1bb3:10de:11d8 with the subsystem): nothing was sent",
-			       (int)err.len, err.tok);
+			gv_err("'%.*s' is not %s: nothing was sent", (int)err.len, err.tok,
+			       k->item);
 			return GV_EXIT_USAGE;
 		}
 		*n += got;
 	}
 	if (!*n && !allow_empty) {
-		gv_err("name one or more vendor:device IDs (10de:1bb3)");
+		gv_err(k == &ids_kind ? "name one or more vendor:device IDs (10de:1bb3)" :
+					"name one or more PCI addresses (0000:01:00.0)");
 		return GV_EXIT_USAGE;
 	}
 	return 0;
 }
 
-static bool id_equal(const struct gv_id *a, const struct gv_id *b)
+int gv_ids_parse(int argc, char **argv, struct gv_id *ids, unsigned int *n,
+		 bool allow_empty)
 {
-	return a->vendor == b->vendor && a->device == b->device &&
-	       a->subvendor == b->subvendor && a->subdevice == b->subdevice;
+	return list_parse(&ids_kind, argc, argv, ids, n, allow_empty);
 }
 
-static bool id_in(const struct gv_id *list, unsigned int n, const struct gv_id *id)
+static bool item_in(const struct kind *k, const void *list, unsigned int n,
+		    const void *item)
 {
 	unsigned int i;
 
 	for (i = 0; i < n; i++)
-		if (id_equal(&list[i], id))
+		if (k->equal((const char *)list + i * k->size, item))
 			return true;
 	return false;
+}
+
+/* Adds or removes items; see gv_ids_edit(). */
+static int list_edit(const struct kind *k, void *cur, unsigned int *ncur,
+		     const void *items, unsigned int n, bool add)
+{
+	char name[GV_ID_LEN + GV_ADDR_LEN];
+	unsigned int i, j, changed = 0;
+	const char *item;
+	char *c = cur;
+
+	for (i = 0; i < n; i++) {
+		item = (const char *)items + i * k->size;
+		k->format_one(name, sizeof(name), item);
+		if (add) {
+			if (item_in(k, cur, *ncur, item)) {
+				gv_err("%s is in the list already", name);
+				continue;
+			}
+			if (*ncur == GV_MAX_LIST) {
+				gv_err("the %s list holds at most %d items: %s does not fit",
+				       k->name, GV_MAX_LIST, name);
+				return -E2BIG;
+			}
+			memcpy(c + (*ncur)++ * k->size, item, k->size);
+			changed++;
+			continue;
+		}
+		if (!item_in(k, cur, *ncur, item)) {
+			gv_err("%s is not in the list", name);
+			continue;
+		}
+		for (j = 0; j < *ncur;) {
+			if (k->equal(c + j * k->size, item)) {
+				memmove(c + j * k->size, c + (j + 1) * k->size,
+					(*ncur - j - 1) * k->size);
+				(*ncur)--;
+				changed++;
+			} else {
+				j++;
+			}
+		}
+	}
+	return (int)changed;
 }
 
 int gv_ids_edit(struct gv_id *cur, unsigned int *ncur, const struct gv_id *ids,
 		unsigned int n, bool add)
 {
-	char name[GV_ID_LEN];
-	unsigned int i, k, changed = 0;
-
-	for (i = 0; i < n; i++) {
-		gv_format_id(name, sizeof(name), &ids[i]);
-		if (add) {
-			if (id_in(cur, *ncur, &ids[i])) {
-				gv_err("%s is in the list already", name);
-				continue;
-			}
-			if (*ncur == GV_MAX_LIST) {
-				gv_err("the ids list holds at most %d IDs: %s does not fit",
-				       GV_MAX_LIST, name);
-				return -E2BIG;
-			}
-			cur[(*ncur)++] = ids[i];
-			changed++;
-			continue;
-		}
-		if (!id_in(cur, *ncur, &ids[i])) {
-			gv_err("%s is not in the list", name);
-			continue;
-		}
-		for (k = 0; k < *ncur;) {
-			if (id_equal(&cur[k], &ids[i])) {
-				memmove(&cur[k], &cur[k + 1], (*ncur - k - 1) * sizeof(*cur));
-				(*ncur)--;
-				changed++;
-			} else {
-				k++;
-			}
-		}
-	}
-	return (int)changed;
+	return list_edit(&ids_kind, cur, ncur, ids, n, add);
 }
 
 /* Calls fn for each item of a list as the module prints it. */
@@ -181,15 +300,15 @@ static void persist_path(char *buf, size_t size)
 }
 
 /*
- * The ids of the "options gpuvfio ... ids=LIST" lines of the persisted file
- * into list ("" when there is no file); 0 or a negative errno.
+ * The lists of the persisted file's "options gpuvfio ..." lines (each ""
+ * when absent, or when there is no file): 0 or a negative errno.
  */
-static int persist_read(const char *path, char *list, size_t size)
+static int persist_read(const char *path, char *ids, char *exclude, size_t size)
 {
-	char line[GPUVFIO_LIST_MAX + 64], *save, *tok;
+	char line[2 * GPUVFIO_LIST_MAX + 64], *save, *tok;
 	FILE *f;
 
-	*list = '\0';
+	*ids = *exclude = '\0';
 	f = fopen(path, "re");
 	if (!f)
 		return errno == ENOENT ? 0 : -errno;
@@ -200,26 +319,29 @@ static int persist_read(const char *path, char *list, size_t size)
 		tok = strtok_r(NULL, " \t\n", &save);
 		if (!tok || strcmp(tok, "gpuvfio"))
 			continue;
-		while ((tok = strtok_r(NULL, " \t\n", &save)))
+		while ((tok = strtok_r(NULL, " \t\n", &save))) {
 			if (!strncmp(tok, "ids=", 4))
-				snprintf(list, size, "%s", tok + 4);
+				snprintf(ids, size, "%s", tok + 4);
+			else if (!strncmp(tok, "exclude=", 8))
+				snprintf(exclude, size, "%s", tok + 8);
+		}
 	}
 	fclose(f);
 	return 0;
 }
 
 /*
- * Replaces the persisted file with one holding list, through a temporary
- * file and rename(), so that modprobe never reads half a file; an empty list
- * removes it. 0 or a negative errno.
+ * Replaces the persisted file with one holding both lists, through a
+ * temporary file and rename(), so that modprobe never reads half a file;
+ * with both lists empty it removes it. 0 or a negative errno.
  */
-static int persist_write(const char *path, const char *list)
+static int persist_write(const char *path, const char *ids, const char *exclude)
 {
 	char tmp[PATH_MAX];
 	FILE *f;
 	int fd, ret = 0;
 
-	if (!*list)
+	if (!*ids && !*exclude)
 		return unlink(path) && errno != ENOENT ? -errno : 0;
 	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp))
 		return -ENAMETOOLONG;
@@ -232,10 +354,11 @@ static int persist_write(const char *path, const char *list)
 		close(fd);
 		goto out;
 	}
-	fprintf(f, "# Written by `gpuvfio ids set --persist`: the devices gpuvfio claims for\n"
-		   "# vfio-pci at every boot. After a change, update the initramfs\n"
-		   "# (update-initramfs -u, or dracut -f).\n"
-		   "options gpuvfio ids=%s\n", list);
+	fprintf(f, "# Written by `gpuvfio ids|exclude set --persist`: the devices gpuvfio\n"
+		   "# claims for vfio-pci at every boot, and those it never touches. After a\n"
+		   "# change, update the initramfs (update-initramfs -u, or dracut -f).\n"
+		   "options gpuvfio%s%s%s%s\n",
+		   *ids ? " ids=" : "", ids, *exclude ? " exclude=" : "", exclude);
 	if (fflush(f) || fsync(fd))
 		ret = -errno;
 	if (fclose(f) && !ret)
@@ -249,98 +372,128 @@ out:
 }
 
 /*
- * --persist: writes ids[0..n) (set) or the persisted list edited by them
- * (add, del) when module_list is NULL, else module_list, the module's list
- * after the change. Says what it did on stderr; 0 or GV_EXIT_FAILED.
+ * Says where else modprobe.d sets this list, when a file there (or the
+ * kernel command line) overrides or repeats what --persist wrote.
  */
-static int persist(bool set, bool add, const struct gv_id *ids, unsigned int n,
-		   const char *module_list)
+static void persist_shadowed(const struct kind *k, const char *path)
 {
-	char path[PATH_MAX], *old = NULL, *list = NULL;
-	struct gv_id *cur = NULL;
+	const char *dir = getenv("GPUVFIO_MODPROBE_D");
+	struct gv_modconf *mc;
+	const struct gv_modopt *o;
+
+	if (dir && *dir)
+		return;		/* a directory of the caller's: not modprobe's */
+	mc = malloc(sizeof(*mc));
+	if (!mc || gv_modconf_read("", mc)) {
+		free(mc);
+		return;
+	}
+	o = k == &ids_kind ? &mc->ids : &mc->exclude;
+	if (o->set && strcmp(o->from, path))
+		gv_err("warning: %s sets %s= after %s, and wins: modprobe passes gpuvfio %s=%s",
+		       o->from, k->name, path, k->name, o->value);
+	free(mc);
+}
+
+/*
+ * --persist: writes items[0..n) (set) or the persisted list edited by them
+ * (add, del) when module_list is NULL, else module_list, the module's list
+ * after the change; the other list's persisted value is kept. Says what it
+ * did on stderr; 0 or GV_EXIT_FAILED.
+ */
+static int persist(const struct kind *k, bool set, bool add, const void *items,
+		   unsigned int n, const char *module_list)
+{
+	char path[PATH_MAX], *ids = NULL, *exclude = NULL, *list;
 	struct gv_parse_err err;
 	unsigned int ncur = 0;
+	void *cur = NULL;
 	int ret = GV_EXIT_FAILED, e;
 
 	persist_path(path, sizeof(path));
-	old = malloc(GPUVFIO_LIST_MAX);
-	list = malloc(GPUVFIO_LIST_MAX);
-	cur = calloc(GV_MAX_LIST, sizeof(*cur));
-	if (!old || !list || !cur) {
+	ids = malloc(GPUVFIO_LIST_MAX);
+	exclude = malloc(GPUVFIO_LIST_MAX);
+	cur = calloc(GV_MAX_LIST, k->size);
+	if (!ids || !exclude || !cur) {
 		gv_err("out of memory");
 		goto out;
 	}
+	e = persist_read(path, ids, exclude, GPUVFIO_LIST_MAX);
+	if (e) {
+		gv_err("could not read %s: %s", path, strerror(-e));
+		goto out;
+	}
+	list = k == &ids_kind ? ids : exclude;
 	if (module_list) {
 		/* The module's own list, canonical. */
-		if (gv_parse_id_list(module_list, cur, GV_MAX_LIST, &ncur, &err)) {
-			gv_err("the module's ids list has '%.*s', which this tool cannot read: %s was not written",
-			       (int)err.len, err.tok, path);
+		if (k->parse(module_list, cur, GV_MAX_LIST, &ncur, &err)) {
+			gv_err("the module's %s list has '%.*s', which this tool cannot read: %s was not written",
+			       k->name, (int)err.len, err.tok, path);
 			goto out;
 		}
 	} else if (set) {
-		memcpy(cur, ids, n * sizeof(*cur));
+		memcpy(cur, items, n * k->size);
 		ncur = n;
 	} else {
-		e = persist_read(path, old, GPUVFIO_LIST_MAX);
-		if (e) {
-			gv_err("could not read %s: %s", path, strerror(-e));
+		if (k->parse(list, cur, GV_MAX_LIST, &ncur, &err)) {
+			gv_err("%s has '%.*s', which is not %s: fix or remove the file",
+			       path, (int)err.len, err.tok, k->item);
 			goto out;
 		}
-		if (gv_parse_id_list(old, cur, GV_MAX_LIST, &ncur, &err)) {
-			gv_err("%s has '%.*s', which is not a vendor:device ID: fix or remove the file",
-			       path, (int)err.len, err.tok);
-			goto out;
-		}
-		if (gv_ids_edit(cur, &ncur, ids, n, add) < 0)
+		if (list_edit(k, cur, &ncur, items, n, add) < 0)
 			goto out;
 	}
-	gv_format_id_list(list, GPUVFIO_LIST_MAX, cur, ncur);
-	e = persist_write(path, list);
+	k->format_list(list, GPUVFIO_LIST_MAX, cur, ncur);
+	e = persist_write(path, ids, exclude);
 	if (e) {
-		gv_err("could not write %s: %s: the ids were not persisted%s", path, strerror(-e),
+		gv_err("could not write %s: %s: the %s list was not persisted%s", path,
+		       strerror(-e), k->name,
 		       e == -EACCES || e == -EPERM || e == -EROFS ? " (run as root)" : "");
 		goto out;
 	}
-	if (*list)
-		gv_err("wrote %s: options gpuvfio ids=%s; run update-initramfs -u (or dracut -f) so that the initramfs claims them at boot too",
-		       path, list);
+	if (*ids || *exclude)
+		gv_err("wrote %s: options gpuvfio %s=%s; run update-initramfs -u (or dracut -f) so that the initramfs has it at boot too",
+		       path, k->name, list);
 	else
-		gv_err("removed %s: no ids are claimed at boot; run update-initramfs -u (or dracut -f)",
+		gv_err("removed %s: nothing is claimed at boot by it; run update-initramfs -u (or dracut -f)",
 		       path);
+	persist_shadowed(k, path);
 	ret = GV_EXIT_OK;
 out:
 	free(cur);
-	free(list);
-	free(old);
+	free(exclude);
+	free(ids);
 	return ret;
 }
 
 enum sub { SHOW, SET, ADD, DEL };
 
-static int run(enum sub sub, struct gv_id *ids, unsigned int n, bool persisting)
+static int run(const struct kind *k, enum sub sub, void *items, unsigned int n,
+	       bool persisting)
 {
-	const struct gv_id *given = ids;
+	const void *given = items;
 	unsigned int ngiven = n;
 	enum sub asked = sub;
 	struct gv_config *cfg;
-	struct gv_id *cur = NULL;
 	struct gv_parse_err err;
 	struct gv_nl *nl = NULL;
 	char *list = NULL;
+	const char *now;
 	unsigned int ncur = 0;
+	void *cur = NULL;
 	int ret;
 
 	if (!gv_module_loaded()) {
 		if (persisting) {
 			gv_err("the gpuvfio module is not loaded: only the persisted list changes, and applies when it loads");
-			return persist(sub == SET, sub == ADD, ids, n, NULL);
+			return persist(k, sub == SET, sub == ADD, items, n, NULL);
 		}
 		gv_err(GV_MODULE_MISSING);
 		return GV_EXIT_NO_MODULE;
 	}
 	cfg = calloc(1, sizeof(*cfg));
 	list = malloc(GPUVFIO_LIST_MAX);
-	cur = calloc(GV_MAX_LIST, sizeof(*cur));
+	cur = calloc(GV_MAX_LIST, k->size);
 	if (!cfg || !list || !cur) {
 		gv_err("out of memory");
 		ret = GV_EXIT_FAILED;
@@ -355,11 +508,10 @@ static int run(enum sub sub, struct gv_id *ids, unsigned int n, bool persisting)
 		ret = ret == -ENOENT ? GV_EXIT_NO_MODULE : GV_EXIT_FAILED;
 		goto out;
 	}
-	if (!gv_nl_require_op(nl, GPUVFIO_CMD_GET_CONFIG, "gpuvfio ids") ||
-	    (sub != SHOW && !gv_nl_require_op(nl, GPUVFIO_CMD_SET_CONFIG,
-					       sub == SET ? "gpuvfio ids set" :
-					       sub == ADD ? "gpuvfio ids add" :
-							    "gpuvfio ids del"))) {
+	snprintf(list, GPUVFIO_LIST_MAX, "gpuvfio %s%s", k->name,
+		 sub == SET ? " set" : sub == ADD ? " add" : sub == DEL ? " del" : "");
+	if (!gv_nl_require_op(nl, GPUVFIO_CMD_GET_CONFIG, k == &ids_kind ? "gpuvfio ids" : "gpuvfio exclude") ||
+	    (sub != SHOW && !gv_nl_require_op(nl, GPUVFIO_CMD_SET_CONFIG, list))) {
 		ret = GV_EXIT_FAILED;
 		goto out;
 	}
@@ -372,30 +524,33 @@ static int run(enum sub sub, struct gv_id *ids, unsigned int n, bool persisting)
 		}
 	}
 	if (sub == ADD || sub == DEL) {
-		if (gv_parse_id_list(cfg->ids, cur, GV_MAX_LIST, &ncur, &err)) {
-			gv_err("the module's ids list has '%.*s', which this tool cannot read: the module and the tool may be of different versions",
-			       (int)err.len, err.tok);
+		now = k == &ids_kind ? cfg->ids : cfg->exclude;
+		if (k->parse(now, cur, GV_MAX_LIST, &ncur, &err)) {
+			gv_err("the module's %s list has '%.*s', which this tool cannot read: the module and the tool may be of different versions",
+			       k->name, (int)err.len, err.tok);
 			ret = GV_EXIT_FAILED;
 			goto out;
 		}
-		ret = gv_ids_edit(cur, &ncur, ids, n, sub == ADD);
+		ret = list_edit(k, cur, &ncur, items, n, sub == ADD);
 		if (ret < 0) {
 			ret = GV_EXIT_FAILED;
 			goto out;
 		}
 		if (ret == 0)
 			sub = SHOW;	/* nothing to change */
-		ids = cur;
+		items = cur;
 		n = ncur;
 	}
 	if (sub != SHOW) {
-		gv_format_id_list(list, GPUVFIO_LIST_MAX, ids, n);
-		ret = gv_nl_set_config(nl, list, NULL, cfg);
+		k->format_list(list, GPUVFIO_LIST_MAX, items, n);
+		ret = k == &ids_kind ? gv_nl_set_config(nl, list, NULL, cfg) :
+				       gv_nl_set_config(nl, NULL, list, cfg);
 		if (ret) {
 			if (ret == -EPERM || ret == -EACCES)
-				gv_err("changing the ids list needs root (CAP_SYS_ADMIN): run as root");
+				gv_err("changing the %s list needs root (CAP_SYS_ADMIN): run as root",
+				       k->name);
 			else
-				gv_err("the module refused the ids list '%s': %s", list,
+				gv_err("the module refused the %s list '%s': %s", k->name, list,
 				       strerror(-ret));
 			ret = GV_EXIT_FAILED;
 			goto out;
@@ -407,7 +562,8 @@ static int run(enum sub sub, struct gv_id *ids, unsigned int n, bool persisting)
 		ret = GV_EXIT_FAILED;
 	}
 	/* What the module has now is what the next boot should have. */
-	if (persisting && persist(asked == SET, asked == ADD, given, ngiven, cfg->ids))
+	if (persisting && persist(k, asked == SET, asked == ADD, given, ngiven,
+				  k == &ids_kind ? cfg->ids : cfg->exclude))
 		ret = GV_EXIT_FAILED;
 out:
 	gv_nl_close(nl);
@@ -417,7 +573,7 @@ out:
 	return ret;
 }
 
-int cmd_ids(int argc, char **argv)
+static int cmd_list(const struct kind *k, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -426,10 +582,10 @@ int cmd_ids(int argc, char **argv)
 		{ 0 }
 	};
 	bool persisting = false;
-	struct gv_id ids[GV_MAX_LIST];
 	unsigned int n = 0;
 	enum sub sub = SHOW;
 	const char *name;
+	void *items;
 	int opt, ret;
 
 	optind = 0;
@@ -442,10 +598,10 @@ int cmd_ids(int argc, char **argv)
 			persisting = true;
 			break;
 		case 'h':
-			usage(stdout);
+			usage(k, stdout);
 			return GV_EXIT_OK;
 		default:
-			usage(stderr);
+			usage(k, stderr);
 			return GV_EXIT_USAGE;
 		}
 	}
@@ -464,26 +620,42 @@ int cmd_ids(int argc, char **argv)
 		else if (!strcmp(name, "del"))
 			sub = DEL;
 		else {
-			gv_err("'%s' is not an ids command: show, set, add or del", name);
+			gv_err("'%s' is not an %s command: show, set, add or del", name,
+			       k->name);
 			return GV_EXIT_USAGE;
 		}
 	}
 	if (sub == SHOW && argc > 0) {
-		gv_err("ids show takes no arguments");
+		gv_err("%s show takes no arguments", k->name);
 		return GV_EXIT_USAGE;
 	}
 	if (sub == SHOW && persisting) {
-		gv_err("--persist goes with ids set, add or del");
+		gv_err("--persist goes with %s set, add or del", k->name);
 		return GV_EXIT_USAGE;
 	}
 	if (sub == SET && argc == 0) {
-		gv_err("ids set needs the new list (`%s ids set ''` empties it)", gv_prog);
+		gv_err("%s set needs the new list (`%s %s set ''` empties it)", k->name,
+		       gv_prog, k->name);
 		return GV_EXIT_USAGE;
 	}
-	if (sub != SHOW) {
-		ret = gv_ids_parse(argc, argv, ids, &n, sub == SET);
-		if (ret)
-			return ret;
+	items = calloc(GV_MAX_LIST, k->size);
+	if (!items) {
+		gv_err("out of memory");
+		return GV_EXIT_FAILED;
 	}
-	return run(sub, ids, n, persisting);
+	ret = sub == SHOW ? 0 : list_parse(k, argc, argv, items, &n, sub == SET);
+	if (!ret)
+		ret = run(k, sub, items, n, persisting);
+	free(items);
+	return ret;
+}
+
+int cmd_ids(int argc, char **argv)
+{
+	return cmd_list(&ids_kind, argc, argv);
+}
+
+int cmd_exclude(int argc, char **argv)
+{
+	return cmd_list(&exclude_kind, argc, argv);
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gpuvfio monitor: the module's events (bound, unbound, rolled back,
- * pending, claimed), one line each, as they come, until SIGINT or SIGTERM.
+ * rollback incomplete, refused, pending, claimed), one line each, as they
+ * come, until SIGINT or SIGTERM.
  * The signals are blocked except inside ppoll(), so that one arriving
  * between two events is never missed.
  */
@@ -29,8 +30,9 @@ static void usage(FILE *f)
 	fprintf(f,
 		"Usage: %s monitor [-j|--json]\n"
 		"Prints the module's events as they happen, one line each (with -j, one\n"
-		"JSON object per line): bound, unbound, rolled_back, pending, claimed.\n"
-		"Runs until interrupted (SIGINT, SIGTERM).\n",
+		"JSON object per line): bound, unbound, rolled_back, rollback_incomplete,\n"
+		"refused, pending, claimed. Runs until interrupted (SIGINT, SIGTERM).\n"
+		"Where the kernel keeps the module's events to CAP_SYS_ADMIN, it needs root.\n",
 		gv_prog);
 }
 
@@ -38,6 +40,20 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+/* The members a failed rollback left without a driver. */
+static void print_stranded(FILE *f, const struct gv_nl_result *ev)
+{
+	const char *sep = "; left without a driver: ";
+	size_t i;
+
+	for (i = 0; i < ev->nmembers; i++) {
+		if (ev->members[i].progress != GPUVFIO_PROGRESS_STRANDED)
+			continue;
+		fprintf(f, "%s%s", sep, ev->members[i].addr);
+		sep = ", ";
+	}
 }
 
 static void human_event(FILE *f, const struct gv_nl_result *ev)
@@ -64,6 +80,8 @@ static void human_event(FILE *f, const struct gv_nl_result *ev)
 	}
 	if (*ev->message)
 		fprintf(f, ": %s", ev->message);
+	else if (ev->err)
+		fprintf(f, ": %s", strerror((int)ev->err));
 	for (i = 0; i < ev->nmembers; i++)
 		any_move |= ev->members[i].fate == GPUVFIO_FATE_MOVE;
 	for (i = 0; i < ev->nmembers; i++) {
@@ -82,6 +100,7 @@ static void human_event(FILE *f, const struct gv_nl_result *ev)
 	}
 	if (!first)
 		fputc(']', f);
+	print_stranded(f, ev);
 	if (*ev->wait_addr)
 		fprintf(f, "; waiting for %s to let go of %s",
 			*ev->wait_driver ? ev->wait_driver : "its driver", ev->wait_addr);
@@ -146,6 +165,8 @@ int cmd_monitor(int argc, char **argv)
 		if (ret == -ENOENT)
 			gv_err("the loaded gpuvfio module is too old for `gpuvfio monitor`: it has no \"%s\" multicast group; update it",
 			       GPUVFIO_MCGRP_EVENTS);
+		else if (ret == -EPERM || ret == -EACCES)
+			gv_err("`gpuvfio monitor` needs root here: this kernel lets only CAP_SYS_ADMIN listen to the module's events; run it as root");
 		else
 			gv_err("could not listen to the module's events: %s", strerror(-ret));
 		gv_nl_close(nl);

@@ -1,14 +1,22 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The generic netlink side of the tool: one socket, the family resolved
- * once together with the list of operations the loaded module knows and
- * its multicast groups, one request function that every command goes
- * through, and the one place where extended ACKs are parsed and printed
- * ("kernel reports: ...").
+ * The generic netlink side of the tool, one concern per file:
  *
- * Replies are read by pure functions over a buffer (gv_nl_parse_msg(),
- * gv_nl_parse_dev(), gv_nl_parse_result(), ...): they take any bytes
- * without harm, and are unit-tested and fuzzed (tests/fuzz/).
+ *   nl.c        the socket: the family resolved once together with the
+ *               list of operations the loaded module knows and its
+ *               multicast groups, one request function that every command
+ *               goes through, the commands, the events socket
+ *   nl-ack.c    extended ACKs, parsed and formatted ("kernel reports: ...")
+ *   nl-parse.c  replies and events read by pure functions over a buffer
+ *               (gv_nl_parse_msg(), gv_nl_parse_result(), ...): they take
+ *               any bytes without harm, and are unit-tested and fuzzed
+ *               (tests/fuzz/)
+ *   nl-names.c  names of commands, attributes and enum values
+ *   nl-txn.c    waiting for a transaction's end: its events, and
+ *               GPUVFIO_CMD_GET_TXN when they cannot tell
+ *
+ * This is the one public header; nl-internal.h is shared by those files
+ * only.
  *
  * Adding a command: a put() that adds its attributes, a reply() that reads
  * them, and a small wrapper like gv_nl_get_config().
@@ -16,9 +24,11 @@
 #ifndef GV_NL_H
 #define GV_NL_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <linux/netlink.h>
 
@@ -88,7 +98,9 @@ const char *gv_nl_last_ack_text(const struct gv_nl *nl);
 /* ---- Replies as plain C ------------------------------------------------ */
 
 #define GV_NL_ADDR_LEN	32	/* a PCI address with room to spare */
-#define GV_NL_NAME_LEN	64	/* driver names, driver_override values */
+#define GV_NL_NAME_LEN	64	/* driver names */
+#define GV_NL_OVERRIDE_LEN 4096	/* a driver_override: any length the
+				 * kernel accepts (less than a page) */
 #define GV_NL_MSG_LEN	1024	/* the kernel's sentences */
 
 /* A GPUVFIO_A_DEVICE nest; has_* say whether an attribute was there. */
@@ -106,7 +118,7 @@ struct gv_nl_dev {
 	uint32_t state;			/* enum gpuvfio_state, 0 if absent */
 	bool managed, boot_vga, matched, excluded;
 	char orig_driver[GV_NL_NAME_LEN];
-	char orig_override[GV_NL_NAME_LEN];
+	char orig_override[GV_NL_OVERRIDE_LEN];
 	/* In a bind or unbind reply or an event: */
 	uint32_t role;			/* enum gpuvfio_role, 0 if absent */
 	uint32_t fate;			/* enum gpuvfio_fate */
@@ -127,7 +139,8 @@ struct gv_nl_group {
 	size_t nmembers;
 };
 
-/* A bind or unbind reply, or an event (then event is set). */
+/* A bind or unbind reply, a GET_TXN report, or an event (then event is
+ * set). */
 struct gv_nl_result {
 	bool received;			/* a reply came (gv_nl_switch()) */
 	uint32_t event;			/* enum gpuvfio_event; 0 in a reply */
@@ -168,6 +181,9 @@ int gv_nl_parse_members(const struct nlattr *nest, struct gv_nl_dev **devs,
  * free with gv_nl_result_free() either way. */
 int gv_nl_parse_result(const struct nlattr **tb, struct gv_nl_result *r);
 void gv_nl_result_free(struct gv_nl_result *r);
+/* A copy of src with its own members. 0, or -ENOMEM (dst then has no
+ * members). Free dst with gv_nl_result_free(). */
+int gv_nl_result_copy(struct gv_nl_result *dst, const struct gv_nl_result *src);
 /* A GET_GROUP reply. Free with gv_nl_group_free() either way. */
 int gv_nl_parse_group(const struct nlattr **tb, struct gv_nl_group *g);
 void gv_nl_group_free(struct gv_nl_group *g);
@@ -175,8 +191,8 @@ void gv_nl_group_free(struct gv_nl_group *g);
 int gv_nl_parse_config(const struct nlattr **tb, struct gv_config *cfg);
 
 /* Names of enum values as the tool prints them ("binding", "companion",
- * "move", "release", "rolled_back", "pending", "bound"); NULL when the
- * value is unknown to this version. */
+ * "move", "stranded", "running", "rollback_incomplete", "refused"); NULL
+ * when the value is unknown to this version. */
 const char *gv_nl_state_name(uint32_t v);
 const char *gv_nl_role_name(uint32_t v);
 const char *gv_nl_fate_name(uint32_t v);
@@ -218,8 +234,18 @@ int gv_nl_switch(struct gv_nl *nl, const struct gv_nl_switch_req *req,
 		 struct gv_nl_result *res);
 
 /*
- * Joins the "events" multicast group. -ENOENT: the module has none. The
- * socket is then for events only: no more requests on it.
+ * GPUVFIO_CMD_GET_TXN: transaction txn as it is now (RUNNING, PENDING) or
+ * its end, a report like gv_nl_switch()'s (res->received set). 0,
+ * -ENOENT when the module does not know txn (never did, or it ended more
+ * than GPUVFIO_TXN_KEEP_MS ago), -ENOSYS when the module has no
+ * GET_TXN, other -errno. Free res with gv_nl_result_free().
+ */
+int gv_nl_get_txn(struct gv_nl *nl, uint32_t txn, struct gv_nl_result *res);
+
+/*
+ * Joins the "events" multicast group. -ENOENT: the module has none;
+ * -EPERM: the kernel lets only CAP_SYS_ADMIN join it. The socket is then
+ * for events only: no more requests on it.
  */
 int gv_nl_subscribe_events(struct gv_nl *nl);
 /* The socket's descriptor, for poll(). */
@@ -231,6 +257,62 @@ typedef void (*gv_nl_event_fn)(const struct gv_nl_result *ev, void *arg);
  * were lost (the socket's buffer overflowed); other -errno.
  */
 int gv_nl_read_events(struct gv_nl *nl, gv_nl_event_fn fn, void *arg);
+
+/* ---- Transactions ------------------------------------------------------ */
+
+/* Where a transaction is, as a report or an event tells it. */
+enum gv_nl_txn_state {
+	GV_NL_TXN_OTHER,	/* an event that says nothing of it */
+	GV_NL_TXN_RUNNING,	/* queued or committing, before its deadline */
+	GV_NL_TXN_PENDING,	/* past its deadline, still going on */
+	GV_NL_TXN_FINAL,	/* ended: its outcome is final */
+};
+
+/*
+ * A report's outcome (a reply, GET_TXN): RUNNING and PENDING as such,
+ * FINAL for any other, an outcome this version does not know included
+ * (the tool could not tell when such a transaction ends).
+ */
+enum gv_nl_txn_state gv_nl_outcome_state(uint32_t outcome);
+/*
+ * An event, to one who waits for transaction txn: OTHER unless it has
+ * that GPUVFIO_A_TXN. Then FINAL for the events that end a transaction
+ * (bound, unbound, rolled_back, rollback_incomplete, refused, and claimed
+ * of a claim transaction), PENDING for pending; an event this version
+ * does not know counts by its outcome when that is known, else as OTHER.
+ */
+enum gv_nl_txn_state gv_nl_event_state(const struct gv_nl_result *ev,
+				       uint32_t txn);
+/* The outcome an event reports: its GPUVFIO_A_OUTCOME, or, when the
+ * module sent none, the one its kind implies (bound: done, ...). */
+uint32_t gv_nl_event_outcome(const struct gv_nl_result *ev);
+
+/*
+ * Waits for the end of transaction txn, whose request has been answered
+ * RUNNING or PENDING. events is a socket that joined "events" before the
+ * request was sent (NULL when none could: GET_TXN is then asked every
+ * GV_NL_TXN_POLL_MS), nl a request socket; deadline is on
+ * CLOCK_MONOTONIC; while it waits, the signal mask is sigmask (NULL: as
+ * it is), so that a signal blocked otherwise ends the wait (ppoll()).
+ *
+ * The first event of txn that is FINAL or PENDING (gv_nl_event_state())
+ * ends the wait; a final one wins over a pending one read with it. When
+ * events were lost (ENOBUFS), GET_TXN is asked: its report ends the wait
+ * unless it is RUNNING, which is waited on. When the deadline passes,
+ * GET_TXN is asked, and its report (RUNNING and PENDING included) ends
+ * the wait.
+ *
+ * Returns 0 with res holding the report (an event's: res->event set, its
+ * outcome filled in by gv_nl_event_outcome(); or GET_TXN's), whose
+ * gv_nl_outcome_state() the caller judges by; -EINTR when a signal came;
+ * GET_TXN's -ENOENT, or its -ENOSYS (a module without it: after lost
+ * events, the wait still goes on for the event, up to the deadline);
+ * other -errno. Free res with gv_nl_result_free() either way.
+ */
+#define GV_NL_TXN_POLL_MS	200
+int gv_nl_wait_txn(struct gv_nl *events, struct gv_nl *nl, uint32_t txn,
+		   const struct timespec *deadline, const sigset_t *sigmask,
+		   struct gv_nl_result *res);
 
 /* ---- Extended ACKs ----------------------------------------------------- */
 

@@ -2,8 +2,10 @@
 /*
  * What comes from the kernel: the input is taken as one netlink message
  * (its nlmsg_len forced to the input's size) and given to every parser
- * the tool has for replies, events and extended ACKs, and what they read
- * is printed, human and JSON, to /dev/null.
+ * the tool has for replies, events and extended ACKs, what they read is
+ * printed, human and JSON, to /dev/null, and judged as the wait for a
+ * transaction's end judges it (an event or a report, copied as the wait
+ * keeps it).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -60,7 +62,7 @@ static void make_request(void)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct nlattr *tb[GPUVFIO_A_MAX + 1];
-	struct gv_nl_result res;
+	struct gv_nl_result res, copy;
 	struct gv_nl_group group;
 	struct gv_nl_dev dev;
 	struct gv_config *cfg;
@@ -98,6 +100,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_object_close(&j);
 		if (json_end(&j))
 			abort();	/* the writer was misused */
+		/* Every state is one of the four; the copy is the same. */
+		if (gv_nl_event_state(&res, res.txn) > GV_NL_TXN_FINAL ||
+		    gv_nl_outcome_state(res.outcome) > GV_NL_TXN_FINAL)
+			abort();
+		res.outcome = gv_nl_event_outcome(&res);
+		if (!gv_nl_result_copy(&copy, &res) &&
+		    (copy.nmembers != res.nmembers ||
+		     (res.nmembers && memcmp(copy.members, res.members,
+					     res.nmembers * sizeof(*res.members)))))
+			abort();
+		gv_nl_result_free(&copy);
 	}
 	gv_nl_result_free(&res);
 	gv_nl_parse_group(tb, &group);

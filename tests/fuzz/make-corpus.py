@@ -14,6 +14,7 @@ HDR = open(os.path.join(os.path.dirname(__file__) or '.',
 
 def enum(name):
     body = re.search(r'enum ' + name + r' \{(.*?)\};', HDR, re.S).group(1)
+    body = re.sub(r'/\*.*?\*/', '', body, flags=re.S)
     names = [l.split('=')[0].strip().rstrip(',') for l in body.split('\n')]
     names = [n for n in names if n and not n.startswith('/*') and not n.startswith('*')]
     return {n: i for i, n in enumerate(names)}
@@ -23,6 +24,9 @@ A = enum('gpuvfio_attr')
 D = enum('gpuvfio_dev_attr')
 G = enum('gpuvfio_group_attr')
 C = enum('gpuvfio_cmd')
+O = enum('gpuvfio_outcome')
+E = enum('gpuvfio_event')
+P = enum('gpuvfio_progress')
 NESTED = 0x8000
 
 
@@ -60,7 +64,7 @@ def msg(cmd, *parts, typ=0x20, flags=0):
     return struct.pack('=IHHII', 16 + len(body), typ, flags, 1, 0) + body
 
 
-def dev(addr, fate=1, times=True):
+def dev(addr, fate=1, times=True, progress=3):
     p = [s(D['GPUVFIO_DEV_A_ADDR'], addr), u16(D['GPUVFIO_DEV_A_VENDOR'], 0x10de),
          u16(D['GPUVFIO_DEV_A_DEVICE'], 0x1bb3), u32(D['GPUVFIO_DEV_A_CLASS'], 0x030200),
          u32(D['GPUVFIO_DEV_A_GROUP'], 12), s(D['GPUVFIO_DEV_A_DRIVER'], 'nvidia'),
@@ -68,7 +72,7 @@ def dev(addr, fate=1, times=True):
          s(D['GPUVFIO_DEV_A_ORIG_DRIVER'], 'nvidia'),
          u32(D['GPUVFIO_DEV_A_ROLE'], 1), u32(D['GPUVFIO_DEV_A_FATE'], fate),
          s(D['GPUVFIO_DEV_A_FROM_DRIVER'], 'nvidia'), s(D['GPUVFIO_DEV_A_TO_DRIVER'], 'vfio-pci'),
-         u32(D['GPUVFIO_DEV_A_PROGRESS'], 3), u32(D['GPUVFIO_DEV_A_ERRNO'], 16)]
+         u32(D['GPUVFIO_DEV_A_PROGRESS'], progress), u32(D['GPUVFIO_DEV_A_ERRNO'], 16)]
     if times:
         p += [u64(D['GPUVFIO_DEV_A_T_OVERRIDE_NS'], 1000),
               u64(D['GPUVFIO_DEV_A_T_RELEASE_NS'], 2000000),
@@ -76,15 +80,17 @@ def dev(addr, fate=1, times=True):
     return nest(A['GPUVFIO_A_DEVICE'], *p)
 
 
-def result(cmd, event=None):
+def result(cmd, event=None, outcome=6, stranded=False):
     p = []
     if event is not None:
         p.append(u32(A['GPUVFIO_A_EVENT'], event))
-    p += [u32(A['GPUVFIO_A_TXN'], 42), u32(A['GPUVFIO_A_OUTCOME'], 6), u32(A['GPUVFIO_A_ERRNO'], 0),
+    p += [u32(A['GPUVFIO_A_TXN'], 42), u32(A['GPUVFIO_A_OUTCOME'], outcome), u32(A['GPUVFIO_A_ERRNO'], 0),
           s(A['GPUVFIO_A_MESSAGE'], 'waiting for snd_hda_intel to let go of 0000:01:00.1'),
           u64(A['GPUVFIO_A_ELAPSED_NS'], 3000000000),
           s(A['GPUVFIO_A_WAIT_ADDR'], '0000:01:00.1'), s(A['GPUVFIO_A_WAIT_DRIVER'], 'snd_hda_intel'),
-          nest(A['GPUVFIO_A_MEMBERS'], dev('0000:01:00.0'), dev('0000:01:00.1', 1, False),
+          nest(A['GPUVFIO_A_MEMBERS'], dev('0000:01:00.0'),
+               dev('0000:01:00.1', 1, False,
+                   P['GPUVFIO_PROGRESS_STRANDED'] if stranded else 3),
                dev('0000:00:1c.0', 2, False))]
     return msg(cmd, *p)
 
@@ -103,6 +109,15 @@ def ack(error, text, offs=None, miss=None, capped=True):
 reply = {
     'bind-pending': result(C['GPUVFIO_CMD_BIND']),
     'event-bound': result(C['GPUVFIO_CMD_EVENT'], 1),
+    'bind-running': msg(C['GPUVFIO_CMD_BIND'], u32(A['GPUVFIO_A_TXN'], 43),
+                        u32(A['GPUVFIO_A_OUTCOME'], O['GPUVFIO_OUTCOME_RUNNING']),
+                        u32(A['GPUVFIO_A_ERRNO'], 0), s(A['GPUVFIO_A_MESSAGE'], 'running')),
+    'get-txn-incomplete': result(C['GPUVFIO_CMD_GET_TXN'],
+                                 outcome=O['GPUVFIO_OUTCOME_ROLLBACK_INCOMPLETE'], stranded=True),
+    'event-rollback-incomplete': result(C['GPUVFIO_CMD_EVENT'], E['GPUVFIO_EVENT_ROLLBACK_INCOMPLETE'],
+                                        O['GPUVFIO_OUTCOME_ROLLBACK_INCOMPLETE'], True),
+    'event-refused': msg(C['GPUVFIO_CMD_EVENT'], u32(A['GPUVFIO_A_EVENT'], E['GPUVFIO_EVENT_REFUSED']),
+                         u32(A['GPUVFIO_A_TXN'], 44), u32(A['GPUVFIO_A_ERRNO'], 16)),
     'group': msg(C['GPUVFIO_CMD_GET_GROUP'],
                  nest(A['GPUVFIO_A_GROUP'], u32(G['GPUVFIO_GROUP_A_ID'], 7),
                       flag(G['GPUVFIO_GROUP_A_VIABLE']), flag(G['GPUVFIO_GROUP_A_BUSY'])),

@@ -3,11 +3,14 @@
  * `gpuvfio bind/unbind` end to end, with the test standing in for the
  * kernel: bind.o's netlink calls (gv_nl_open(), gv_nl_switch(), ...) come
  * here (linked with --wrap), which records each request and answers from
- * a script of replies. The holder scan runs for real, against a fake
- * /proc, /dev and /sys.
+ * a script of replies; a RUNNING reply is followed by the wait for its
+ * transaction's end (gv_nl_wait_txn(), tested on its own in txn_test.c),
+ * which answers from the script too. The holder scan runs for real,
+ * against a fake /proc, /dev and /sys.
  */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +33,16 @@ struct answer {
 	bool moves;		/* the members move (else they are already there) */
 };
 
+/* How the wait for a RUNNING transaction ends: its error, or a report. */
+struct ending {
+	int err;
+	uint32_t event;		/* 0: a GET_TXN report */
+	uint32_t outcome, errno_;
+	const char *message;
+	const char *wait_addr, *wait_driver;
+	bool stranded;		/* the audio function is left without a driver */
+};
+
 static struct {
 	int open_err;
 	bool old_module;
@@ -42,6 +55,17 @@ static struct {
 		char targets[4][32];
 	} req[MAX_CALLS];
 	char last_message[256];
+	/* The events socket and the wait. */
+	int sub_err;
+	int subscribed_at;	/* calls made when it joined "events"; -1: never */
+	struct ending ending;
+	int waits;
+	struct {
+		bool events, sigmask;
+		uint32_t txn;
+		double in_s;	/* from the wait's start to its deadline */
+		bool sigint_let_in;
+	} wait;
 } k;
 
 static char dummy;
@@ -109,13 +133,57 @@ static void member(struct gv_nl_dev *d, const char *addr, uint16_t vendor,
 	}
 }
 
+/* A report of the three members: as the script says, or, with the
+ * members moved (moves) or rolled back, and their times. */
+static void report_of(struct gv_nl_result *res, const struct answer *a, bool bind, bool dry)
+{
+	struct gv_nl_dev *m;
+
+	res->received = true;
+	res->has_txn = true;
+	res->txn = a->txn;
+	res->outcome = a->outcome;
+	res->err = (uint32_t)-a->err;
+	snprintf(res->message, sizeof(res->message), "%s", a->message ? a->message : "");
+	res->has_elapsed = true;
+	res->elapsed_ns = 12345678;
+	snprintf(res->wait_addr, sizeof(res->wait_addr), "%s", a->wait_addr ? a->wait_addr : "");
+	snprintf(res->wait_driver, sizeof(res->wait_driver), "%s",
+		 a->wait_driver ? a->wait_driver : "");
+	/* A RUNNING reply has no members yet. */
+	if (a->outcome == GPUVFIO_OUTCOME_RUNNING)
+		return;
+	res->nmembers = 3;
+	res->members = calloc(3, sizeof(*m));
+	m = res->members;
+	member(&m[0], "0000:00:1c.0", 0x1b36, 0x060400, 1, GPUVFIO_ROLE_NEUTRAL,
+	       GPUVFIO_FATE_STAY, "pcieport", NULL);
+	member(&m[1], "0000:01:00.0", 0x1234, 0x030000, 1, GPUVFIO_ROLE_TARGET,
+	       a->moves ? GPUVFIO_FATE_MOVE : GPUVFIO_FATE_ALREADY,
+	       bind ? "bochs-drm" : "vfio-pci", bind ? "vfio-pci" : "bochs-drm");
+	member(&m[2], "0000:01:00.1", 0x8086, 0x040300, 1, GPUVFIO_ROLE_COMPANION,
+	       a->moves ? GPUVFIO_FATE_MOVE : GPUVFIO_FATE_ALREADY,
+	       bind ? "snd_hda_intel" : "vfio-pci", bind ? "vfio-pci" : "snd_hda_intel");
+	if (a->moves && !dry) {
+		m[1].progress = m[2].progress = GPUVFIO_PROGRESS_DONE;
+		m[1].has_t_override = m[1].has_t_release = m[1].has_t_attach = true;
+		m[1].t_override_ns = 1000;
+		m[1].t_release_ns = 2500000;
+		m[1].t_attach_ns = 7000000;
+	}
+	if (a->outcome == GPUVFIO_OUTCOME_PENDING)
+		m[2].progress = GPUVFIO_PROGRESS_RELEASE;
+	if (a->outcome == GPUVFIO_OUTCOME_REFUSED) {
+		member(&m[0], "0000:06:00.0", 0x8086, 0x020000, 1, GPUVFIO_ROLE_FOREIGN,
+		       GPUVFIO_FATE_BLOCKS, "e1000e", NULL);
+	}
+}
+
 int __wrap_gv_nl_switch(struct gv_nl *nl, const struct gv_nl_switch_req *req,
 			struct gv_nl_result *res)
 {
 	const struct answer *a;
-	struct gv_nl_dev *m;
 	unsigned int i;
-	bool dry;
 
 	(void)nl;
 	memset(res, 0, sizeof(*res));
@@ -131,51 +199,56 @@ int __wrap_gv_nl_switch(struct gv_nl *nl, const struct gv_nl_switch_req *req,
 	k.calls++;
 	snprintf(k.last_message, sizeof(k.last_message), "%s",
 		 a->ack_text ? a->ack_text : "");
-	if (!a->reply)
-		return a->err;
-
-	dry = req->flags & GPUVFIO_F_DRY_RUN;
-	res->received = true;
-	res->has_txn = true;
-	res->txn = a->txn;
-	res->outcome = a->outcome;
-	res->err = (uint32_t)-a->err;
-	snprintf(res->message, sizeof(res->message), "%s", a->message ? a->message : "");
-	res->has_elapsed = true;
-	res->elapsed_ns = 12345678;
-	snprintf(res->wait_addr, sizeof(res->wait_addr), "%s", a->wait_addr ? a->wait_addr : "");
-	snprintf(res->wait_driver, sizeof(res->wait_driver), "%s",
-		 a->wait_driver ? a->wait_driver : "");
-	res->nmembers = 3;
-	res->members = calloc(3, sizeof(*m));
-	m = res->members;
-	member(&m[0], "0000:00:1c.0", 0x1b36, 0x060400, 1, GPUVFIO_ROLE_NEUTRAL,
-	       GPUVFIO_FATE_STAY, "pcieport", NULL);
-	member(&m[1], "0000:01:00.0", 0x1234, 0x030000, 1, GPUVFIO_ROLE_TARGET,
-	       a->moves ? GPUVFIO_FATE_MOVE : GPUVFIO_FATE_ALREADY,
-	       req->bind ? "bochs-drm" : "vfio-pci", req->bind ? "vfio-pci" : "bochs-drm");
-	member(&m[2], "0000:01:00.1", 0x8086, 0x040300, 1, GPUVFIO_ROLE_COMPANION,
-	       a->moves ? GPUVFIO_FATE_MOVE : GPUVFIO_FATE_ALREADY,
-	       req->bind ? "snd_hda_intel" : "vfio-pci", req->bind ? "vfio-pci" : "snd_hda_intel");
-	if (a->moves && !dry) {
-		m[1].progress = m[2].progress = GPUVFIO_PROGRESS_DONE;
-		m[1].has_t_override = m[1].has_t_release = m[1].has_t_attach = true;
-		m[1].t_override_ns = 1000;
-		m[1].t_release_ns = 2500000;
-		m[1].t_attach_ns = 7000000;
-	}
-	if (a->outcome == GPUVFIO_OUTCOME_PENDING)
-		m[2].progress = GPUVFIO_PROGRESS_RELEASE;
-	if (a->outcome == GPUVFIO_OUTCOME_REFUSED) {
-		member(&m[0], "0000:06:00.0", 0x8086, 0x020000, 1, GPUVFIO_ROLE_FOREIGN,
-		       GPUVFIO_FATE_BLOCKS, "e1000e", NULL);
-	}
+	if (a->reply)
+		report_of(res, a, req->bind, req->flags & GPUVFIO_F_DRY_RUN);
 	return a->err;
+}
+
+int __wrap_gv_nl_subscribe_events(struct gv_nl *nl)
+{
+	(void)nl;
+	if (!k.sub_err)
+		k.subscribed_at = k.calls;
+	return k.sub_err;
+}
+
+int __wrap_gv_nl_wait_txn(struct gv_nl *events, struct gv_nl *nl, uint32_t txn,
+			  const struct timespec *deadline, const sigset_t *sigmask,
+			  struct gv_nl_result *res)
+{
+	const struct ending *e = &k.ending;
+	struct answer a = { .reply = true, .outcome = e->outcome, .err = -(int)e->errno_,
+			    .txn = txn, .message = e->message, .wait_addr = e->wait_addr,
+			    .wait_driver = e->wait_driver, .moves = true };
+	struct timespec now;
+
+	(void)nl;
+	memset(res, 0, sizeof(*res));
+	k.waits++;
+	k.wait.events = events != NULL;
+	k.wait.sigmask = sigmask != NULL;
+	k.wait.sigint_let_in = sigmask && !sigismember(sigmask, SIGINT);
+	k.wait.txn = txn;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	k.wait.in_s = (double)(deadline->tv_sec - now.tv_sec) +
+		      (double)(deadline->tv_nsec - now.tv_nsec) / 1e9;
+	if (e->err)
+		return e->err;
+	report_of(res, &a, k.req[k.calls - 1].bind, k.req[k.calls - 1].flags & GPUVFIO_F_DRY_RUN);
+	res->event = e->event;
+	if (e->outcome == GPUVFIO_OUTCOME_ROLLBACK_INCOMPLETE || e->outcome == GPUVFIO_OUTCOME_ROLLED_BACK) {
+		res->members[1].progress = GPUVFIO_PROGRESS_ROLLED_BACK;
+		res->members[2].progress = e->stranded ? GPUVFIO_PROGRESS_STRANDED :
+					   GPUVFIO_PROGRESS_ROLLED_BACK;
+		res->members[2].err = EIO;
+	}
+	return 0;
 }
 
 static void reset(void)
 {
 	memset(&k, 0, sizeof(k));
+	k.subscribed_at = -1;
 }
 
 /* The plan, then the request: both succeed. */
@@ -395,8 +468,12 @@ static void test_pending(void)
 	k.answers[1] = (struct answer){ .reply = true, .outcome = GPUVFIO_OUTCOME_PENDING, .txn = 9,
 					.wait_addr = "0000:01:00.1", .wait_driver = "snd_hda_intel",
 					.moves = true };
+	/* Not final: the wait reads the module's pending event. */
+	k.ending = (struct ending){ .event = GPUVFIO_EVENT_PENDING, .outcome = GPUVFIO_OUTCOME_PENDING,
+				    .wait_addr = "0000:01:00.1", .wait_driver = "snd_hda_intel" };
 	run_tool(&r, "bind", "--timeout", "0.5", "01:00.0", NULL);
-	check(r.status == 4, "pending: exit 4 (got %d)", r.status);
+	check(r.status == 4 && k.waits == 1 && k.wait.txn == 9,
+	      "pending: waited for txn 9's end, exit 4 (got %d)", r.status);
 	check_contains(r.out, "bind: pending (txn 9, 12.345 ms)\n", "pending: the header");
 	check_contains(r.out, "snd_hda_intel -> vfio-pci [release]", "pending: the step it waits in");
 	check_contains(r.err, "pending: snd_hda_intel has not let go of 0000:01:00.1",
@@ -408,10 +485,172 @@ static void test_pending(void)
 	k.answers[1] = (struct answer){ .reply = true, .outcome = GPUVFIO_OUTCOME_PENDING, .txn = 9,
 					.wait_addr = "0000:01:00.1", .wait_driver = "snd_hda_intel",
 					.moves = true };
+	/* Not final: the wait reads the module's pending event. */
+	k.ending = (struct ending){ .event = GPUVFIO_EVENT_PENDING, .outcome = GPUVFIO_OUTCOME_PENDING,
+				    .wait_addr = "0000:01:00.1", .wait_driver = "snd_hda_intel" };
 	run_tool(&r, "bind", "-j", "01:00.0", NULL);
 	check(r.status == 4 && strstr(r.out, "\"outcome\":\"pending\"") &&
 	      strstr(r.out, "\"wait\":{\"address\":\"0000:01:00.1\",\"driver\":\"snd_hda_intel\"}"),
 	      "pending in JSON: wait names device and driver");
+}
+
+/* The plan, then a request the module answers RUNNING (txn 7). */
+static void script_running(void)
+{
+	script_ok();
+	k.answers[1] = (struct answer){ .reply = true, .outcome = GPUVFIO_OUTCOME_RUNNING,
+					.txn = 7, .message = "running: the change is under way" };
+}
+
+static void test_running(void)
+{
+	struct ending e;
+	struct run r;
+
+	make_host();
+	script_ok();
+	run_tool(&r, "bind", "01:00.0", NULL);
+	check(r.status == 0 && k.waits == 0 && k.subscribed_at == 1,
+	      "a final reply: no wait; events were joined before the request was sent");
+
+	script_running();
+	k.ending = (struct ending){ .event = GPUVFIO_EVENT_BOUND, .outcome = GPUVFIO_OUTCOME_DONE,
+				    .message = "Moved 2 devices." };
+	run_tool(&r, "bind", "01:00.0", NULL);
+	check(r.status == 0 && k.calls == 2 && k.waits == 1 && k.wait.txn == 7,
+	      "RUNNING: the tool waits for txn 7, and its bound event ends it: exit 0 (got %d)", r.status);
+	check(k.subscribed_at == 1 && k.wait.events,
+	      "the events socket joined \"events\" after the plan and before the request");
+	check(k.wait.sigmask && k.wait.sigint_let_in,
+	      "SIGINT is let in while waiting");
+	check(k.wait.in_s > 10.5 && k.wait.in_s <= 11.0,
+	      "the deadline: the module's default 10 s and a 1 s grace (%.3f s)", k.wait.in_s);
+	check_str(r.out,
+		  "bind: done (txn 7, 12.345 ms): Moved 2 devices.\n"
+		  "IOMMU group 1:\n"
+		  "  0000:00:1c.0  neutral    stay     pcieport\n"
+		  "  0000:01:00.0  target     move     bochs-drm -> vfio-pci  (override 0.001 ms, release 2.500 ms, attach 7.000 ms)\n"
+		  "  0000:01:00.1  companion  move     snd_hda_intel -> vfio-pci\n",
+		  "the event's report is printed as a reply is");
+	check_str(r.err, "", "nothing on stderr");
+
+	script_running();
+	k.ending = (struct ending){ .event = GPUVFIO_EVENT_UNBOUND, .outcome = GPUVFIO_OUTCOME_DONE };
+	run_tool(&r, "unbind", "-t", "2.5", "01:00.0", NULL);
+	check(r.status == 0 && k.wait.in_s > 3.0 && k.wait.in_s <= 3.5,
+	      "--timeout 2.5: the tool waits up to 3.5 s (%.3f s)", k.wait.in_s);
+
+	script_running();
+	k.ending = (struct ending){ .event = GPUVFIO_EVENT_PENDING, .outcome = GPUVFIO_OUTCOME_PENDING,
+				    .wait_addr = "0000:01:00.1", .wait_driver = "snd_hda_intel" };
+	run_tool(&r, "bind", "01:00.0", NULL);
+	check(r.status == 4 && strstr(r.out, "bind: pending (txn 7, 12.345 ms)\n") &&
+	      strstr(r.err, "pending: snd_hda_intel has not let go of 0000:01:00.1"),
+	      "its pending event: pending, exit 4, naming what it waits on");
+
+	script_running();
+	k.ending = (struct ending){ .event = GPUVFIO_EVENT_REFUSED, .outcome = GPUVFIO_OUTCOME_REFUSED,
+				    .errno_ = EBUSY, .message = "group 1 is busy: another request held it past the deadline" };
+	run_tool(&r, "bind", "01:00.0", NULL);
+	check(r.status == 1 && strstr(r.out, "bind: refused, nothing changed (txn 7") &&
+	      strstr(r.err, "gpuvfio: bind refused: group 1 is busy: another request held it past the deadline\n"),
+	      "its refused event: exit 1, the module's sentence");
+	script_running();
+	k.ending = (struct ending){ .event = GPUVFIO_EVENT_REFUSED, .outcome = GPUVFIO_OUTCOME_REFUSED,
+				    .errno_ = ENOPKG };
+	run_tool(&r, "-j", "bind", "01:00.0", NULL);
+	check(r.status == 1 && json_valid(r.out) &&
+	      strstr(r.out, "\"outcome\":\"refused\",\"txn\":7,\"errno\":65,") &&
+	      strstr(r.err, "vfio-pci is not available"),
+	      "refused without a sentence: errno in JSON, the tool's sentence for it");
+
+	script_running();
+	k.ending = (struct ending){ .event = GPUVFIO_EVENT_ROLLBACK_INCOMPLETE,
+				    .outcome = GPUVFIO_OUTCOME_ROLLBACK_INCOMPLETE, .errno_ = EIO,
+				    .message = "vfio-pci probe failed; 0000:01:00.1 could not be given back",
+				    .stranded = true };
+	run_tool(&r, "bind", "01:00.0", NULL);
+	check(r.status == 1 &&
+	      strstr(r.out, "bind: failed, and the rollback could not give every device its driver back (txn 7") &&
+	      strstr(r.out, "snd_hda_intel -> vfio-pci [stranded] [failed: Input/output error]"),
+	      "rollback incomplete: exit 1, the stranded member marked");
+	check_contains(r.err, "bind failed: vfio-pci probe failed; 0000:01:00.1 could not be given back\n",
+		       "rollback incomplete: the module's sentence");
+	check_contains(r.err, "0000:01:00.1 was left without a driver: the rollback could not give it "
+			      "snd_hda_intel back; `gpuvfio unbind 0000:01:00.1` tries again",
+		       "rollback incomplete: the stranded device named, with what to do");
+	e = k.ending;
+	script_running();
+	k.ending = e;
+	run_tool(&r, "-j", "bind", "01:00.0", NULL);
+	check(r.status == 1 && json_valid(r.out) && strstr(r.out, "\"outcome\":\"rollback_incomplete\"") &&
+	      strstr(r.out, "\"progress\":\"stranded\""),
+	      "rollback incomplete in JSON: outcome and progress");
+
+	/* The deadline passed and GET_TXN says it still runs. */
+	script_running();
+	k.ending = (struct ending){ .outcome = GPUVFIO_OUTCOME_RUNNING };
+	run_tool(&r, "bind", "01:00.0", NULL);
+	check(r.status == 4 && strstr(r.err, "pending: txn 7 had not ended when the timeout passed"),
+	      "still running at the deadline: pending, exit 4");
+
+	script_running();
+	k.ending = (struct ending){ .err = -EINTR };
+	run_tool(&r, "bind", "01:00.0", NULL);
+	check(r.status == 4 && strstr(r.out, "bind: still in progress (txn 7, 12.345 ms)") &&
+	      strstr(r.err, "interrupted: the tool stopped waiting, but the bind goes on in the kernel (txn 7)") &&
+	      strstr(r.err, "`gpuvfio monitor` shows its end"),
+	      "interrupted (Ctrl-C): exit 4, the change goes on, how to watch it");
+	script_running();
+	k.ending = (struct ending){ .err = -EINTR };
+	run_tool(&r, "-j", "unbind", "01:00.0", NULL);
+	check(r.status == 4 && json_valid(r.out) && strstr(r.out, "\"outcome\":\"running\",\"txn\":7,") &&
+	      strstr(r.out, "\"members\":[]"),
+	      "interrupted, JSON: the RUNNING reply");
+
+	script_running();
+	k.ending = (struct ending){ .err = -ENOENT };
+	run_tool(&r, "bind", "01:00.0", NULL);
+	check(r.status == 1 && strstr(r.err, "the module no longer knows txn 7 (it keeps an ended one for 60 s)"),
+	      "GET_TXN does not know the transaction: said so, exit 1");
+	script_running();
+	k.ending = (struct ending){ .err = -ENOSYS };
+	run_tool(&r, "bind", "01:00.0", NULL);
+	check(r.status == 4 && strstr(r.err, "has no GPUVFIO_CMD_GET_TXN"),
+	      "a module without GET_TXN: said so, exit 4");
+
+	/* Without events (a kernel that keeps them to CAP_SYS_ADMIN), the
+	 * wait asks GET_TXN. */
+	script_running();
+	k.sub_err = -EPERM;
+	k.ending = (struct ending){ .event = 0, .outcome = GPUVFIO_OUTCOME_DONE };
+	run_tool(&r, "bind", "01:00.0", NULL);
+	check(r.status == 0 && k.waits == 1 && !k.wait.events,
+	      "no events socket: the wait goes on without one");
+
+	/* A plan that has to wait: asked for with GET_TXN. */
+	reset();
+	k.answers[0] = (struct answer){ .reply = true, .outcome = GPUVFIO_OUTCOME_RUNNING, .txn = 3 };
+	k.ending = (struct ending){ .outcome = GPUVFIO_OUTCOME_DRY_RUN, .message = "2 devices would move." };
+	run_tool(&r, "bind", "-n", "01:00.0", NULL);
+	check(r.status == 0 && k.calls == 1 && k.waits == 1 && !k.wait.events && !k.wait.sigmask &&
+	      k.subscribed_at == -1 &&
+	      strstr(r.out, "bind: the plan (dry run: nothing changed) (txn 3, 12.345 ms): 2 devices would move.\n"),
+	      "--dry-run answered RUNNING: its plan asked for, no events socket");
+	reset();
+	k.answers[0] = (struct answer){ .reply = true, .outcome = GPUVFIO_OUTCOME_RUNNING, .txn = 3 };
+	k.ending = (struct ending){ .outcome = GPUVFIO_OUTCOME_DRY_RUN };
+	k.answers[1] = (struct answer){ .reply = true, .outcome = GPUVFIO_OUTCOME_DONE, .txn = 4, .moves = true };
+	run_tool(&r, "bind", "01:00.0", NULL);
+	check(r.status == 0 && k.calls == 2 && k.waits == 1,
+	      "the plan before a request, answered RUNNING: waited for, then the request");
+	reset();
+	k.answers[0] = (struct answer){ .reply = true, .outcome = GPUVFIO_OUTCOME_RUNNING, .txn = 3 };
+	k.ending = (struct ending){ .err = -ENOENT };
+	run_tool(&r, "bind", "01:00.0", NULL);
+	check(r.status == 1 && k.calls == 1 && strstr(r.err, "the module's plan (txn 3) did not come") &&
+	      strstr(r.err, "nothing was changed"),
+	      "a plan that does not come: exit 1, nothing sent after it");
 }
 
 static void test_errors(void)
@@ -575,6 +814,7 @@ int main(void)
 	test_dry_run();
 	test_holders();
 	test_pending();
+	test_running();
 	test_errors();
 	test_usage();
 	test_no_module();

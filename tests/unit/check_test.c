@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "test.h"
 
@@ -138,7 +139,7 @@ static void test_ready_host(void)
 		    "a GPU already on vfio-pci");
 	expect_line(&r, "WARN", "0000:01:00.0 is the boot VGA device: the host console is on it",
 		    "the boot VGA device is flagged");
-	expect_line(&r, "", "9 passed, 2 warnings, 0 failed.", "summary line");
+	expect_line(&r, "", "10 passed, 2 warnings, 0 failed.", "summary line");
 	check_str(r.err, "", "nothing on stderr");
 
 	run_tool(&r, "-j", "check", NULL);
@@ -150,7 +151,7 @@ static void test_ready_host(void)
 		       "JSON: the group warning names its device");
 	check_contains(r.out, "{\"name\":\"boot_vga\",\"device\":\"0000:01:00.0\",\"result\":\"warn\"",
 		       "JSON: the boot VGA warning");
-	check_contains(r.out, "\"passed\":9,\"warnings\":2,\"failed\":0}", "JSON: the counts");
+	check_contains(r.out, "\"passed\":10,\"warnings\":2,\"failed\":0}", "JSON: the counts");
 
 	run_tool(&r, "check", "--json", NULL);
 	check(json_valid(r.out), "check --json after the command prints valid JSON");
@@ -283,6 +284,116 @@ static void test_modules(void)
 		    "vfio-pci missing");
 }
 
+/* A stand-in for unmkinitramfs, first in PATH: it "unpacks" a modprobe.d
+ * file with the given content into DIR/main/etc/modprobe.d, or fails. */
+static char stub_dir[] = "/tmp/gpuvfio-unpack.XXXXXX";
+
+static void stub_unpacker(const char *conf)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/initrd.conf", stub_dir);
+	f = fopen(path, "w");
+	if (f) {
+		fputs(conf ? conf : "", f);
+		fclose(f);
+	}
+	snprintf(path, sizeof(path), "%s/unmkinitramfs", stub_dir);
+	f = fopen(path, "w");
+	if (!f)
+		return;
+	if (conf)
+		fprintf(f, "#!/bin/sh\nmkdir -p \"$2/main/etc/modprobe.d\" &&\n"
+			   "cp %s/initrd.conf \"$2/main/etc/modprobe.d/zz-gpuvfio-initramfs.conf\"\n",
+			stub_dir);
+	else
+		fputs("#!/bin/sh\nexit 1\n", f);
+	fclose(f);
+	chmod(path, 0755);
+}
+
+static void test_config(void)
+{
+	const char *path = getenv("PATH");
+	char newpath[8192];
+	struct run r;
+
+	if (!mkdtemp(stub_dir)) {
+		check(false, "config: a temporary directory");
+		return;
+	}
+	snprintf(newpath, sizeof(newpath), "%s:%s", stub_dir, path ? path : "/usr/bin:/bin");
+	setenv("PATH", newpath, 1);
+
+	/* As the tool persists them, the module and the initramfs agreeing. */
+	make_host("BOOT_IMAGE=/vmlinuz root=/dev/sda1 intel_iommu=on\n", true);
+	fake_module("1.2.3", "1234:1111", "0000:02:00.0");
+	fake_file("etc/modprobe.d/gpuvfio-ids.conf",
+		  "# comment\noptions gpuvfio ids=1234:1111 exclude=0000:02:00.0\n");
+	/* Hidden by the file of the same name in /etc, as modprobe reads them. */
+	fake_file("lib/modprobe.d/gpuvfio-ids.conf", "options gpuvfio ids=10de:0001\n");
+	fake_file("usr/sbin/update-initramfs", "");
+	fake_file("boot/initrd.img-" REL, "not read: the stand-in unpacks\n");
+	stub_unpacker("softdep nvidia pre: gpuvfio\noptions gpuvfio ids=1234:1111\n"
+		      "options gpuvfio exclude=0000:02:00.0\n");
+	run_tool(&r, "check", NULL);
+	check(r.status == 0, "config: all agree: exit 0 (got %d)", r.status);
+	expect_line(&r, "PASS", "runs with the lists that modprobe.d and the kernel command line give (ids=1234:1111 exclude=0000:02:00.0)",
+		    "config: the running lists are modprobe.d's");
+	expect_line(&r, "PASS", "/boot/initrd.img-" REL " carries the lists modprobe.d gives (ids=1234:1111 exclude=0000:02:00.0)",
+		    "config: the initramfs carries them too");
+
+	/* The initramfs made before the exclude line was written. */
+	stub_unpacker("options gpuvfio ids=1234:1111\n");
+	run_tool(&r, "check", NULL);
+	check(r.status == 1, "config: an initramfs without the exclude list: exit 1 (got %d)", r.status);
+	expect_line(&r, "FAIL", "carries ids=1234:1111 exclude=(none), but modprobe.d gives ids=1234:1111 exclude=0000:02:00.0: run update-initramfs -u",
+		    "config: it says what differs and to run update-initramfs -u");
+
+	/* An operator's own file, with a continued line, after the module loaded. */
+	fake_file("etc/modprobe.d/local.conf", "options gpuvfio \\\n  exclude=0000:02:00.0,0000:03:00.0\n");
+	run_tool(&r, "check", NULL);
+	expect_line(&r, "WARN", "runs with ids=1234:1111 exclude=0000:02:00.0, but modprobe.d and the kernel command line give ids=1234:1111 exclude=0000:02:00.0,0000:03:00.0",
+		    "config: a list changed in modprobe.d since the load is a warning");
+	expect_line(&r, "FAIL", "but modprobe.d gives ids=1234:1111 exclude=0000:02:00.0,0000:03:00.0",
+		    "config: every modprobe.d file counts, not only the tool's");
+
+	/* The kernel command line comes last, and the initramfs is dracut's. */
+	fake_remove("usr/sbin/update-initramfs");
+	fake_file("usr/bin/dracut", "");
+	fake_file("proc/cmdline", "root=/dev/sda1 gpuvfio.exclude=0000:02:00.0\n");
+	stub_unpacker("options gpuvfio ids=1234:1111 exclude=0000:02:00.0,0000:03:00.0\n");
+	run_tool(&r, "check", NULL);
+	expect_line(&r, "PASS", "runs with the lists that modprobe.d and the kernel command line give (ids=1234:1111 exclude=0000:02:00.0)",
+		    "config: gpuvfio.exclude= on the command line wins over modprobe.d");
+	expect_line(&r, "PASS", "carries the lists modprobe.d gives (ids=1234:1111 exclude=0000:02:00.0,0000:03:00.0)",
+		    "config: the initramfs is compared with modprobe.d alone (the command line is the same for both)");
+	fake_file("etc/modprobe.d/local.conf", "");
+	run_tool(&r, "check", NULL);
+	expect_line(&r, "FAIL", "run dracut -f", "config: with dracut, it says to run dracut -f");
+
+	stub_unpacker(NULL);
+	run_tool(&r, "check", NULL);
+	expect_line(&r, "WARN", "Cannot look into /boot/initrd.img-" REL ": it did not unpack",
+		    "config: an initramfs that does not unpack is a warning");
+
+	/* A malformed ids line: the module refused to load. */
+	make_host("BOOT_IMAGE=/vmlinuz root=/dev/sda1 intel_iommu=on\n", true);
+	fake_file("etc/modprobe.d/gpuvfio-typo.conf", "options gpuvfio ids=1234:1111,10de:xyz1\n");
+	run_tool(&r, "check", NULL);
+	check(r.status == 1, "config: a malformed ids line: exit 1 (got %d)", r.status);
+	expect_line(&r, "FAIL", "/etc/modprobe.d/gpuvfio-typo.conf sets gpuvfio ids=1234:1111,10de:xyz1, and '10de:xyz1' is not a vendor:device ID",
+		    "config: the file and the token are named");
+	expect_line(&r, "WARN", "There is no /boot/initrd.img-" REL " to compare with modprobe.d",
+		    "config: no initramfs to compare is a warning when something is configured");
+
+	setenv("PATH", path ? path : "/usr/bin:/bin", 1);
+	snprintf(newpath, sizeof(newpath), "rm -rf %s", stub_dir);
+	if (system(newpath))
+		printf("# could not remove %s\n", stub_dir);
+}
+
 static void test_usage(void)
 {
 	struct run r;
@@ -309,6 +420,7 @@ int main(void)
 	test_interrupt_remapping();
 	test_passthrough_mode();
 	test_modules();
+	test_config();
 	test_usage();
 	fake_cleanup();
 	return test_done();

@@ -89,6 +89,7 @@ dev 0000:02:00.0 8086 10d3 020000
 dev 0000:03:00.0 10de 1bb3 030200
 mkdir -p "$fake/kernel/gpuvfio"
 echo "10de:1bb3,1234:1111" >"$fake/kernel/gpuvfio/ids"
+echo "0000:03:00.0" >"$fake/kernel/gpuvfio/exclude"
 
 # ---- behaviour ----------------------------------------------------------------
 same "bind offers GPUs, their audio and their IDs" \
@@ -107,9 +108,13 @@ same "ids offers its subcommands" "show set add del" "$(comp ids "")"
 same "ids add offers IDs of GPUs and their audio" "1234:1111 8086:2668 10de:1bb3" "$(comp ids add "")"
 same "ids del offers the configured IDs" "10de:1bb3 1234:1111" "$(comp ids del "")"
 same "ids show takes nothing" "" "$(comp ids show "")"
+same "exclude offers its subcommands" "show set add del" "$(comp exclude "")"
+same "exclude add offers addresses of GPUs and their audio" "0000:01:00.0 0000:01:00.1 0000:03:00.0" \
+	"$(comp exclude add "")"
+same "exclude del offers the excluded addresses" "0000:03:00.0" "$(comp exclude del "")"
 same "check takes no argument" "" "$(comp check "")"
 same "monitor takes no argument" "" "$(comp monitor "")"
-same "help offers the commands" "status bind unbind ids monitor check help" "$(comp help "")"
+same "help offers the commands" "status bind unbind ids exclude monitor check help" "$(comp help "")"
 same "help b offers bind" "bind" "$(comp help b)"
 same "help takes one command" "" "$(comp help bind "")"
 same "unknown command: nothing" "" "$(comp frobnicate "")"

@@ -21,6 +21,9 @@ static struct {
 	bool old_module;
 	int gets, sets;
 	char sent[GPUVFIO_LIST_MAX];
+	char exclude[GPUVFIO_LIST_MAX];		/* the module's exclude list */
+	char sent_exclude[GPUVFIO_LIST_MAX];
+	int sub_err;		/* gv_nl_subscribe_events()'s, never 0 */
 } k;
 
 static char dummy;
@@ -64,6 +67,14 @@ const char *__wrap_gv_nl_last_ack_text(const struct gv_nl *nl)
 	return NULL;
 }
 
+/* monitor: only the ways joining "events" fails (success would wait for
+ * events for ever). */
+int __wrap_gv_nl_subscribe_events(struct gv_nl *nl)
+{
+	(void)nl;
+	return k.sub_err ? k.sub_err : -EIO;
+}
+
 static void fill(struct gv_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
@@ -71,7 +82,7 @@ static void fill(struct gv_config *cfg)
 	cfg->source = "netlink";
 	snprintf(cfg->version, sizeof(cfg->version), "0.2.0");
 	snprintf(cfg->ids, sizeof(cfg->ids), "%s", k.ids);
-	snprintf(cfg->exclude, sizeof(cfg->exclude), "0000:01:00.0");
+	snprintf(cfg->exclude, sizeof(cfg->exclude), "%s", k.exclude);
 	cfg->have_managed = true;
 	cfg->managed = 2;
 }
@@ -88,12 +99,15 @@ int __wrap_gv_nl_set_config(struct gv_nl *nl, const char *ids, const char *exclu
 			    struct gv_config *cfg)
 {
 	(void)nl;
-	(void)exclude;
 	k.sets++;
 	snprintf(k.sent, sizeof(k.sent), "%s", ids ? ids : "(null)");
+	snprintf(k.sent_exclude, sizeof(k.sent_exclude), "%s", exclude ? exclude : "(null)");
 	if (k.set_err)
 		return k.set_err;
-	snprintf(k.ids, sizeof(k.ids), "%s", ids);
+	if (ids)
+		snprintf(k.ids, sizeof(k.ids), "%s", ids);
+	if (exclude)
+		snprintf(k.exclude, sizeof(k.exclude), "%s", exclude);
 	fill(cfg);
 	return 0;
 }
@@ -102,6 +116,7 @@ static void reset(const char *ids)
 {
 	memset(&k, 0, sizeof(k));
 	snprintf(k.ids, sizeof(k.ids), "%s", ids);
+	snprintf(k.exclude, sizeof(k.exclude), "0000:01:00.0");
 }
 
 static void test_ids(void)
@@ -219,6 +234,15 @@ static void test_ids_usage(void)
 	check(r.status == 0 && strstr(r.out, "Usage: gpuvfio ids"), "ids --help");
 	run_tool(&r, "monitor", "--help", NULL);
 	check(r.status == 0 && strstr(r.out, "Usage: gpuvfio monitor"), "monitor --help");
+	k.sub_err = -EPERM;
+	run_tool(&r, "monitor", NULL);
+	check(r.status == 1 && !*r.out &&
+	      strstr(r.err, "`gpuvfio monitor` needs root here: this kernel lets only CAP_SYS_ADMIN listen"),
+	      "monitor where the kernel keeps events to CAP_SYS_ADMIN: needs root, in a sentence, exit 1");
+	k.sub_err = -ENOENT;
+	run_tool(&r, "monitor", NULL);
+	check(r.status == 1 && strstr(r.err, "too old for `gpuvfio monitor`"),
+	      "monitor on a module without \"events\": too old");
 
 	fake_init();
 	reset("");
@@ -303,6 +327,41 @@ static void test_monitor_print(void)
 	capture_end(out, sizeof(out), err, sizeof(err));
 	check_str(out, "pending [0000:01:00.0 bochs-drm -> vfio-pci]; waiting for snd_hda_intel to let go of 0000:01:00.1\n",
 		  "monitor: a pending event says what it waits on");
+
+	/* The rollback could not give the GPU its driver back. */
+	ev.event = GPUVFIO_EVENT_ROLLBACK_INCOMPLETE;
+	ev.outcome = GPUVFIO_OUTCOME_ROLLBACK_INCOMPLETE;
+	ev.has_txn = true;
+	ev.err = EIO;
+	ev.wait_addr[0] = ev.wait_driver[0] = '\0';
+	snprintf(ev.message, sizeof(ev.message), "vfio-pci probe failed; rollback incomplete");
+	m[0].progress = GPUVFIO_PROGRESS_STRANDED;
+	m[0].err = EIO;
+	capture_begin();
+	gv_monitor_print(stdout, false, &ev);
+	capture_end(out, sizeof(out), err, sizeof(err));
+	check_str(out, "rollback_incomplete (txn 5): vfio-pci probe failed; rollback incomplete "
+		       "[0000:01:00.0 bochs-drm -> vfio-pci (failed: Input/output error)]; "
+		       "left without a driver: 0000:01:00.0\n",
+		  "monitor: rollback_incomplete names the stranded device");
+	capture_begin();
+	gv_monitor_print(stdout, true, &ev);
+	capture_end(out, sizeof(out), err, sizeof(err));
+	check(json_valid(out) && strstr(out, "{\"event\":\"rollback_incomplete\",\"outcome\":\"rollback_incomplete\",") &&
+	      strstr(out, "\"progress\":\"stranded\""),
+	      "monitor -j: rollback_incomplete, its outcome, the stranded progress");
+
+	/* A RUNNING transaction refused after all, without a sentence. */
+	ev.event = GPUVFIO_EVENT_REFUSED;
+	ev.outcome = GPUVFIO_OUTCOME_REFUSED;
+	ev.err = EBUSY;
+	ev.message[0] = '\0';
+	ev.nmembers = 0;
+	capture_begin();
+	gv_monitor_print(stdout, false, &ev);
+	capture_end(out, sizeof(out), err, sizeof(err));
+	check_str(out, "refused (txn 5): Device or resource busy\n",
+		  "monitor: refused, with its errno when it has no sentence");
 }
 
 /* The persisted file's content, "" when there is none. Static buffer. */
@@ -375,6 +434,33 @@ static void test_persist(void)
 	check(r.status == 0 && access(path, F_OK) && errno == ENOENT,
 	      "ids set '' --persist: the file is removed");
 
+	/* exclude is persisted the same way, in the same file, next to ids. */
+	run_tool(&r, "ids", "set", "--persist", "10de:1bb3", NULL);
+	run_tool(&r, "exclude", "set", "--persist", "02:00.0", NULL);
+	check(r.status == 0 && k.sets == 0, "exclude set --persist without the module: exit 0, nothing sent");
+	check_str(options_line(dir), "options gpuvfio ids=10de:1bb3 exclude=0000:02:00.0",
+		  "exclude set --persist: canonical, next to the persisted ids");
+	check_contains(r.err, "update-initramfs -u", "exclude set --persist: says to update the initramfs");
+	run_tool(&r, "exclude", "add", "--persist", "0000:03:00.0", NULL);
+	check_str(options_line(dir), "options gpuvfio ids=10de:1bb3 exclude=0000:02:00.0,0000:03:00.0",
+		  "exclude add --persist: added to the persisted list");
+	run_tool(&r, "ids", "add", "--persist", "1002:692f", NULL);
+	check_str(options_line(dir), "options gpuvfio ids=10de:1bb3,1002:692f exclude=0000:02:00.0,0000:03:00.0",
+		  "ids add --persist keeps the persisted exclude list");
+	run_tool(&r, "exclude", "del", "--persist", "0000:02:00.0", NULL);
+	check_str(options_line(dir), "options gpuvfio ids=10de:1bb3,1002:692f exclude=0000:03:00.0",
+		  "exclude del --persist: removed, the ids kept");
+	run_tool(&r, "exclude", "set", "--persist", "0000:03:00.0,1234:1111", NULL);
+	check(r.status == 2 && strstr(r.err, "'1234:1111' is not a PCI address") &&
+	      !strcmp(options_line(dir), "options gpuvfio ids=10de:1bb3,1002:692f exclude=0000:03:00.0"),
+	      "a bad address with --persist: usage error naming it, the file unchanged");
+	run_tool(&r, "ids", "set", "--persist", "", NULL);
+	check_str(options_line(dir), "options gpuvfio exclude=0000:03:00.0",
+		  "ids set '' --persist: the exclude list stays");
+	run_tool(&r, "exclude", "set", "--persist", "", NULL);
+	check(r.status == 0 && access(path, F_OK) && errno == ENOENT,
+	      "both lists empty: the file is removed");
+
 	/* With the module: the module's list after the change is persisted. */
 	fake_module("0.2.0", "10de:1bb3", "");
 	reset("10de:1bb3");
@@ -388,6 +474,15 @@ static void test_persist(void)
 	run_tool(&r, "ids", "set", "1234:1111", "--persist", NULL);
 	check(r.status == 1 && !strcmp(options_line(dir), "options gpuvfio ids=10de:1bb3,1002:692f"),
 	      "a list the module refuses is not persisted");
+
+	reset("10de:1bb3");
+	run_tool(&r, "exclude", "add", "0000:05:00.0", "--persist", NULL);
+	check(r.status == 0 && k.sets == 1 && !strcmp(k.sent, "(null)") &&
+	      !strcmp(k.sent_exclude, "0000:01:00.0,0000:05:00.0"),
+	      "exclude add with the module: the new exclude list sent alone (sent '%s')", k.sent_exclude);
+	check_str(options_line(dir), "options gpuvfio ids=10de:1bb3,1002:692f exclude=0000:01:00.0,0000:05:00.0",
+		  "and the module's new exclude list persisted next to the ids");
+	check_contains(r.out, "exclude: 0000:01:00.0,0000:05:00.0\n", "exclude add: prints the lists after");
 
 	setenv("GPUVFIO_MODPROBE_D", "/nonexistent/gpuvfio-test", 1);
 	reset("10de:1bb3");

@@ -453,6 +453,96 @@ static void test_replies(void)
 	      "enum names, none for 0 or values this version does not know");
 }
 
+/* A GET_TXN reply: a bind whose rollback left the audio function
+ * stranded. */
+static void test_get_txn(void)
+{
+	struct gv_nl_result r, c;
+	struct msg m;
+	size_t mem, d;
+	uint8_t cmd = 0;
+	const struct nlattr *tb[GPUVFIO_A_MAX + 1];
+
+	genl_header(&m, GPUVFIO_CMD_GET_TXN);
+	put_u32(&m, GPUVFIO_A_TXN, 77);
+	put_u32(&m, GPUVFIO_A_OUTCOME, GPUVFIO_OUTCOME_ROLLBACK_INCOMPLETE);
+	put_u32(&m, GPUVFIO_A_ERRNO, EIO);
+	put_str(&m, GPUVFIO_A_MESSAGE, "vfio-pci probe failed; 0000:01:00.1 could not be given back");
+	put_u64(&m, GPUVFIO_A_ELAPSED_NS, 12000000);
+	mem = nest_begin(&m, GPUVFIO_A_MEMBERS);
+	put_member(&m, "0000:01:00.0", GPUVFIO_FATE_MOVE, true);
+	d = nest_begin(&m, GPUVFIO_A_DEVICE);
+	put_str(&m, GPUVFIO_DEV_A_ADDR, "0000:01:00.1");
+	put_u32(&m, GPUVFIO_DEV_A_FATE, GPUVFIO_FATE_MOVE);
+	put_str(&m, GPUVFIO_DEV_A_FROM_DRIVER, "snd_hda_intel");
+	put_str(&m, GPUVFIO_DEV_A_TO_DRIVER, "vfio-pci");
+	put_u32(&m, GPUVFIO_DEV_A_PROGRESS, GPUVFIO_PROGRESS_STRANDED);
+	put_u32(&m, GPUVFIO_DEV_A_ERRNO, EIO);
+	nest_end(&m, d);
+	nest_end(&m, mem);
+	check(gv_nl_parse_msg(&m.hdr, m.len, tb, &cmd) == 0 && cmd == GPUVFIO_CMD_GET_TXN &&
+	      gv_nl_parse_result(tb, &r) == 0 && r.event == 0 && r.has_txn && r.txn == 77 &&
+	      r.outcome == GPUVFIO_OUTCOME_ROLLBACK_INCOMPLETE && r.err == EIO &&
+	      !strcmp(r.message, "vfio-pci probe failed; 0000:01:00.1 could not be given back") &&
+	      r.nmembers == 2 && r.members[1].progress == GPUVFIO_PROGRESS_STRANDED &&
+	      r.members[1].err == EIO && !strcmp(r.members[1].from_driver, "snd_hda_intel"),
+	      "a GET_TXN reply: the bind reply's attributes, a stranded member");
+	check(gv_nl_result_copy(&c, &r) == 0 && c.nmembers == 2 && c.members != r.members &&
+	      !strcmp(c.members[1].addr, "0000:01:00.1") && c.txn == 77,
+	      "a result copied, with its own members");
+	gv_nl_result_free(&c);
+	gv_nl_result_free(&r);
+
+	genl_header(&m, GPUVFIO_CMD_GET_TXN);
+	put_u32(&m, GPUVFIO_A_TXN, 78);
+	put_u32(&m, GPUVFIO_A_OUTCOME, GPUVFIO_OUTCOME_RUNNING);
+	check(parse_reply(&m, &r) == 0 && r.outcome == GPUVFIO_OUTCOME_RUNNING && !r.nmembers &&
+	      !r.members,
+	      "a RUNNING report: no members yet");
+	gv_nl_result_free(&r);
+
+	check(!strcmp(gv_nl_outcome_name(GPUVFIO_OUTCOME_RUNNING), "running") &&
+	      !strcmp(gv_nl_outcome_name(GPUVFIO_OUTCOME_ROLLBACK_INCOMPLETE), "rollback_incomplete") &&
+	      !strcmp(gv_nl_event_name(GPUVFIO_EVENT_ROLLBACK_INCOMPLETE), "rollback_incomplete") &&
+	      !strcmp(gv_nl_event_name(GPUVFIO_EVENT_REFUSED), "refused") &&
+	      !strcmp(gv_nl_progress_name(GPUVFIO_PROGRESS_STRANDED), "stranded") &&
+	      !strcmp(gv_nl_cmd_name(GPUVFIO_CMD_GET_TXN), "GPUVFIO_CMD_GET_TXN"),
+	      "the new names: running, rollback_incomplete, refused, stranded, GPUVFIO_CMD_GET_TXN");
+}
+
+/* Every value the header defines has a name: a value added to the UAPI
+ * without its word fails here. */
+static void test_every_name(void)
+{
+	unsigned int v, missing = 0;
+
+	for (v = 1; v <= GPUVFIO_CMD_MAX; v++)
+		missing += !gv_nl_cmd_name(v);
+	for (v = 1; v <= GPUVFIO_A_MAX; v++)
+		missing += !gv_nl_attr_name((int)v);
+	for (v = 1; v <= GPUVFIO_DEV_A_MAX; v++)
+		missing += !gv_nl_dev_attr_name((int)v);
+	for (v = 1; v <= GPUVFIO_GROUP_A_MAX; v++)
+		missing += !gv_nl_group_attr_name((int)v);
+	for (v = 1; v <= GPUVFIO_STATE_MAX; v++)
+		missing += !gv_nl_state_name(v);
+	for (v = 1; v <= GPUVFIO_ROLE_MAX; v++)
+		missing += !gv_nl_role_name(v);
+	for (v = 1; v <= GPUVFIO_FATE_MAX; v++)
+		missing += !gv_nl_fate_name(v);
+	for (v = 1; v <= GPUVFIO_PROGRESS_MAX; v++)
+		missing += !gv_nl_progress_name(v);
+	for (v = 1; v <= GPUVFIO_OUTCOME_MAX; v++)
+		missing += !gv_nl_outcome_name(v);
+	for (v = 1; v <= GPUVFIO_EVENT_MAX; v++)
+		missing += !gv_nl_event_name(v);
+	check(!missing, "every command, attribute and enum value of the header has a name (%u missing)",
+	      missing);
+	check(!gv_nl_outcome_name(GPUVFIO_OUTCOME_MAX + 1) && !gv_nl_event_name(GPUVFIO_EVENT_MAX + 1) &&
+	      !gv_nl_progress_name(GPUVFIO_PROGRESS_MAX + 1) && !gv_nl_cmd_name(GPUVFIO_CMD_MAX + 1),
+	      "and none past the last");
+}
+
 /* A bind request with three targets; the kernel points at the second. */
 static void test_nested_ack(void)
 {
@@ -550,6 +640,8 @@ int main(void)
 {
 	test_parse();
 	test_replies();
+	test_get_txn();
+	test_every_name();
 	test_nested_ack();
 	test_live();
 	return test_done();

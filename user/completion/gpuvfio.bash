@@ -9,7 +9,7 @@
 # options offered here are exactly those of `gpuvfio --help` and
 # `gpuvfio COMMAND --help`.
 
-_gpuvfio_commands="status bind unbind ids monitor check help"
+_gpuvfio_commands="status bind unbind ids exclude monitor check help"
 _gpuvfio_global_opts="-j --json -h --help -V --version"
 
 # _gpuvfio_devices [all]: "ADDRESS ID" lines for display and audio devices,
@@ -46,12 +46,18 @@ _gpuvfio_ids()
 	compgen -W "$(_gpuvfio_devices | cut -d' ' -f2 | sort -u)" -- "$1"
 }
 
-# _gpuvfio_configured_ids CUR: the IDs in the module's ids list.
-_gpuvfio_configured_ids()
+# _gpuvfio_configured LIST CUR: the items in the module's ids or exclude list.
+_gpuvfio_configured()
 {
 	local root=${GPUVFIO_SYSFS_ROOT:-/sys} list
-	read -r list <"$root/kernel/gpuvfio/ids" 2>/dev/null
-	compgen -W "${list//,/ }" -- "$1"
+	read -r list <"$root/kernel/gpuvfio/$1" 2>/dev/null
+	compgen -W "${list//,/ }" -- "$2"
+}
+
+# _gpuvfio_addresses CUR: addresses of display and audio devices.
+_gpuvfio_addresses()
+{
+	compgen -W "$(_gpuvfio_devices | cut -d' ' -f1)" -- "$1"
 }
 
 _gpuvfio()
@@ -117,7 +123,7 @@ _gpuvfio()
 			;;
 		esac
 		;;
-	ids)
+	ids | exclude)
 		local sub=''
 		for ((i = cmdi + 1; i < cword; i++)); do
 			case ${words[i]} in
@@ -130,8 +136,14 @@ _gpuvfio()
 		else
 			case $sub in
 			"") mapfile -t replies < <(compgen -W "show set add del" -- "$cur") ;;
-			set | add) mapfile -t replies < <(_gpuvfio_ids "$cur") ;;
-			del) mapfile -t replies < <(_gpuvfio_configured_ids "$cur") ;;
+			set | add)
+				if [[ $cmd == ids ]]; then
+					mapfile -t replies < <(_gpuvfio_ids "$cur")
+				else
+					mapfile -t replies < <(_gpuvfio_addresses "$cur")
+				fi
+				;;
+			del) mapfile -t replies < <(_gpuvfio_configured "$cmd" "$cur") ;;
 			esac
 		fi
 		;;

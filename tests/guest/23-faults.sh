@@ -41,7 +41,9 @@ while [ "$n" -le 40 ]; do
 	n=$((n + 1))
 done
 echo 0 >"$GV/fail_at"
-check_eq "every unbind step was made to fail" 12 "$((n - 1))"
+# Three devices, each with override, release, attach, the user's own
+# override put back after the attach, and verify.
+check_eq "every unbind step was made to fail" 15 "$((n - 1))"
 gv_settle
 check_eq "the unbind restored drivers and the user's override" "$orig_ovr" "$(gv_state $ALL_DEVS)"
 set_override "$GPU0_AUDIO"

@@ -85,14 +85,16 @@ while [ "$n" -le 12 ]; do
 	n=$((n + 1))
 done
 
-# Unbind of the parked card, the same twelve steps.
+# Unbind of the parked card: fifteen steps, the twelve of the bind and, per
+# function, the user's own override put back after its attach (steps 4, 8
+# and 12); GPU0's verification is step 13.
 check "bind GPU0 for the unbind half" "$GVWRITE" "$GV/bind" "$GPU0"
 parked=$(gv_state $ALL_DEVS)
 n=1
-while [ "$n" -le 12 ]; do
+while [ "$n" -le 15 ]; do
 	request unbind "$n"
 	check "unbind, removal before step $n: its record went with it" test ! -e "$GV/devices/$GPU0"
-	if [ "$n" -le 10 ]; then
+	if [ "$n" -le 13 ]; then
 		check_eq "unbind, removal before step $n: fails with EIO" EIO "$res"
 		check "unbind, removal before step $n: the log says it was removed" \
 			logged "$GPU0: was removed from the bus during the request"
@@ -113,7 +115,7 @@ while [ "$n" -le 12 ]; do
 		back "unbind, removal before step $n"
 		check_eq "unbind, removal before step $n: back, all as at the start" \
 			"$orig" "$(gv_state $ALL_DEVS)"
-		[ "$n" = 12 ] || check "unbind, removal before step $n: park the card again" \
+		[ "$n" = 15 ] || check "unbind, removal before step $n: park the card again" \
 			"$GVWRITE" "$GV/bind" "$GPU0"
 	fi
 	n=$((n + 1))

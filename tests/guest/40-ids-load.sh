@@ -11,6 +11,9 @@ gv_mark
 check "modprobe gpuvfio ids=$ID_VGA exclude=$GPU1" \
 	modprobe gpuvfio "ids=$ID_VGA" "exclude=$GPU1" || return 1
 check "it pulled in vfio-pci (softdep)" is_loaded vfio_pci
+# modprobe returns before the claims end: they set the override at once,
+# and vfio-pci attaches on the engine's workqueue.
+check "the claim of GPU0's slot ends by itself" wait_for 60 gv_claims_done $GPU0_CARD
 check_eq "GPU0's slot is on vfio-pci" "vfio-pci vfio-pci vfio-pci" "$(gv_drivers $GPU0_CARD)"
 check_eq "with the vfio-pci override" "vfio-pci vfio-pci vfio-pci" \
 	"$(override_of "$GPU0") $(override_of "$GPU0_AUDIO") $(override_of "$GPU0_USB")"

@@ -1,9 +1,13 @@
 # Malformed netlink requests (issue 4): unknown attributes, wrong types and
-# lengths, oversized strings, unknown flag bits, bad timeouts, missing
-# attributes, bad targets and lists, bad header fields. Each is rejected
-# with the right errno and an extended ACK that names the attribute; an
-# unprivileged user gets EPERM for every change and can still read; no
-# device, driver, override or list changes, and the kernel logs no warning.
+# lengths, oversized strings, flag bits outside the policy's mask, bad
+# timeouts, missing attributes, bad targets and lists, unknown transactions,
+# bad header fields. Each is rejected with the right errno and an extended
+# ACK that names the attribute. An unprivileged user gets generic netlink's
+# bare EPERM for every change (GENL_ADMIN_PERM), one with CAP_NET_ADMIN but
+# not CAP_SYS_ADMIN gets gpuvfio's EPERM with a message; neither may join
+# "events" or read a transaction's report (GET_TXN), both can read the rest;
+# no device, driver, override or list changes, and the kernel logs no
+# warning.
 # boot: std
 . /tests/switch-lib.sh
 
@@ -49,6 +53,14 @@ rc=$?
 relay /tmp/nl-malformed.nobody ""
 check_eq "nl-malformed as nobody found no fault" 0 "$rc"
 check_eq "nothing changed after the unprivileged run" "$before" "$(state)"
+
+# Root without CAP_SYS_ADMIN in its bounding set: CAP_NET_ADMIN is left.
+setpriv --bounding-set=-sys_admin "$NL_MALFORMED" --no-sys-admin --target "$GPU0" \
+	>/tmp/nl-malformed.netadmin 2>&1
+rc=$?
+relay /tmp/nl-malformed.netadmin ""
+check_eq "nl-malformed with CAP_NET_ADMIN only found no fault" 0 "$rc"
+check_eq "nothing changed after the CAP_NET_ADMIN-only run" "$before" "$(state)"
 
 check_no_match "the kernel logged no WARNING, BUG, Oops or UBSAN report" \
 	"WARNING:|BUG:|Oops|UBSAN:|Call Trace:" "$(log_since_mark)"

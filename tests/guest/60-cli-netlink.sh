@@ -104,6 +104,12 @@ check_eq "every device is back" "$orig" "$(gv_state $ALL_DEVS)"
 # --- ids -------------------------------------------------------------------
 check "ids set 1234:1111" gpuvfio ids set 1234:1111
 check_eq "sysfs ids follows" "1234:1111" "$(cat "$GV/ids")"
+# Setting ids claims what it matches, as at load, without waiting for it:
+# both cards (the GPU sharing a NIC's group is refused at once).
+check "the claims of both cards end by themselves" \
+	wait_for 60 gv_claims_done $GPU0_CARD "$GPU1" "$GPU1_AUDIO"
+check_eq "both cards are on vfio-pci" "vfio-pci vfio-pci vfio-pci vfio-pci vfio-pci" \
+	"$(gv_drivers $GPU0_CARD "$GPU1" "$GPU1_AUDIO")"
 check "ids add 8086:2668" gpuvfio ids add 8086:2668
 check_eq "sysfs ids has both" "1234:1111,8086:2668" "$(cat "$GV/ids")"
 check_eq "ids show -j lists both" "1234:1111 8086:2668" "$(gpuvfio -j ids show | jq -r '.ids | join(" ")')"
@@ -112,7 +118,7 @@ check_eq "and changed nothing" "1234:1111,8086:2668" "$(cat "$GV/ids")"
 check "ids del 8086:2668" gpuvfio ids del 8086:2668
 check "ids set ''" gpuvfio ids set ""
 check_eq "sysfs ids is empty" "" "$(cat "$GV/ids")"
-# Setting ids claims what it matches, as at load: give it all back.
+# Give back what the ids claimed.
 gpuvfio unbind --all >/dev/null 2>&1
 gv_settle
 check_eq "every device is back after ids" "$orig" "$(gv_state $ALL_DEVS)"
@@ -181,13 +187,23 @@ check "with GPU1's bound event" event_seen --arg a "$GPU1" 'any(.[] | select(.ev
 
 # A device that appears while ids matches it is claimed, and announced.
 echo 1234:1111 >"$GV/ids"
+check "the claims of the ids write end by themselves" \
+	wait_for 60 gv_claims_done $GPU0_CARD "$GPU1" "$GPU1_AUDIO"
+ids_claimed_event() {
+	event_seen --arg a "$GPU1" 'any(.[] | select(.event == "claimed" and .txn != null) | .members[]; .address == $a and .fate == "move")'
+}
+check "monitor saw the ids write's claim of GPU1, with its txn" wait_for 10 ids_claimed_event
 gpuvfio unbind --all >/dev/null 2>&1
 gv_settle
+check_eq "both cards are back on their drivers" \
+	"bochs-drm snd_hda_intel xhci_hcd bochs-drm snd_hda_intel" "$(gv_drivers $GPU0_CARD "$GPU1" "$GPU1_AUDIO")"
 echo 1 >"$GV_SYSPCI/$GPU1/remove"
 echo 1 >/sys/bus/pci/rescan
 gv_settle
-claimed_event() { event_seen --arg a "$GPU1" 'any(.[] | select(.event == "claimed") | .members[]; .address == $a)'; }
+# Claimed as it appeared: the event of no transaction.
+claimed_event() { event_seen --arg a "$GPU1" 'any(.[] | select(.event == "claimed" and .txn == null) | .members[]; .address == $a)'; }
 check "monitor saw GPU1 claimed at rescan" wait_for 10 claimed_event
+check_eq "and vfio-pci took it" vfio-pci "$(drv_of "$GPU1")"
 echo >"$GV/ids"
 gpuvfio unbind --all >/dev/null 2>&1
 gv_settle

@@ -35,6 +35,8 @@ for m in bochs snd-hda-intel xhci-pci e1000 e1000e; do
 	check "load vendor driver $m (as udev would)" modprobe "$m"
 done
 gv_settle
+# A claim returns before vfio-pci is attached: wait for its end.
+check "the claims end by themselves" wait_for 60 gv_claims_done $GPU0_CARD "$GPU1" "$GPU1_AUDIO"
 check_eq "GPU0's slot is on vfio-pci" "vfio-pci vfio-pci vfio-pci" "$(gv_drivers $GPU0_CARD)"
 check_eq "GPU1's slot is on vfio-pci" "vfio-pci vfio-pci" "$(gv_drivers "$GPU1" "$GPU1_AUDIO")"
 check_eq "the group shared with a NIC was left to its drivers" "bochs-drm e1000" \

@@ -26,6 +26,8 @@ done
 gv_settle
 check "gpuvfio was loaded (softdep of snd_hda_intel)" is_loaded gpuvfio || return 1
 check_eq "with the ids from the command line" "$ID_VGA" "$(cat "$GV/ids")"
+# A claim returns before vfio-pci is attached: wait for its end.
+check "the claims end by themselves" wait_for 60 gv_claims_done $GPU0_CARD "$GPU1" "$GPU1_AUDIO"
 check_eq "GPU0's slot is on vfio-pci" "vfio-pci vfio-pci vfio-pci" "$(gv_drivers $GPU0_CARD)"
 check_eq "GPU1's slot is on vfio-pci" "vfio-pci vfio-pci" "$(gv_drivers "$GPU1" "$GPU1_AUDIO")"
 check_eq "the group shared with a NIC was left to its drivers" "bochs-drm e1000" \

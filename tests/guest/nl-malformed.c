@@ -7,10 +7,20 @@
  * NLMSGERR_ATTR_MISS_TYPE for a missing one).
  *
  *   nl-malformed [--target ADDR]     as root: every malformed case, plus
- *                                    well-formed controls (reads, dry runs)
+ *                                    well-formed controls (reads, dry runs,
+ *                                    GET_TXN of a dry run, joining "events")
  *   nl-malformed --unpriv [--target ADDR]
- *                                    as an unprivileged user: every change
- *                                    gets EPERM, reads work
+ *                                    as an unprivileged user (neither
+ *                                    CAP_NET_ADMIN nor CAP_SYS_ADMIN): every
+ *                                    change, and GET_TXN, gets generic
+ *                                    netlink's bare EPERM (GENL_ADMIN_PERM),
+ *                                    "events" cannot be joined, reads work
+ *   nl-malformed --no-sys-admin [--target ADDR]
+ *                                    with CAP_NET_ADMIN but not
+ *                                    CAP_SYS_ADMIN: every change, and
+ *                                    GET_TXN, gets gpuvfio's own EPERM,
+ *                                    with a message;
+ *                                    "events" cannot be joined, reads work
  *
  * ADDR is a device whose group holds only its own card (default: the first
  * display controller in sysfs); requests name it, with the dry-run flag set,
@@ -69,6 +79,9 @@ struct answer {
 	char ids[GPUVFIO_LIST_MAX];
 	char exclude[GPUVFIO_LIST_MAX];
 	bool has_version;
+	/* BIND, UNBIND and GET_TXN replies */
+	bool has_txn, has_outcome;
+	uint32_t txn, outcome;
 };
 
 /* What a case expects. */
@@ -79,10 +92,13 @@ struct expect {
 	long at[3];		/* acceptable NLMSGERR_ATTR_OFFS, NONE-padded */
 	int miss[3];		/* acceptable NLMSGERR_ATTR_MISS_TYPE, 0-padded */
 	unsigned int min_replies;
+	bool bare_only;		/* no message and no pointer either (what
+				 * generic netlink itself answers) */
 };
 
 static int sock = -1;
 static uint16_t family;
+static uint32_t events_group;	/* the "events" multicast group's id */
 static uint32_t seq = 1000;
 static unsigned int passed, failed;
 
@@ -224,17 +240,22 @@ enum {
 	OMIT_EXCLUDE	= 1 << 3,
 	OMIT_ADDR	= 1 << 4,
 	OMIT_GROUP	= 1 << 5,
+	OMIT_TXN	= 1 << 6,
 };
+
+/* A transaction id that is never handed out in a test boot. */
+#define NO_TXN		0xfffffff0U
 
 /* Offsets in the base request, for the cases that point into it. */
 struct base {
-	long targets, target, flags, ids, exclude, addr, group;
+	long targets, target, flags, ids, exclude, addr, group, txn;
 };
 
 /*
  * The well-formed request each case starts from: bind and unbind name the
  * target as a dry run; set-config sets the lists they already have; the
- * do-only reads name the target and its group.
+ * do-only reads name the target and its group; GET_TXN names an unknown
+ * transaction.
  */
 static void put_base(struct msg *m, uint8_t cmd, uint16_t flags, unsigned int omit,
 		     struct base *b)
@@ -259,6 +280,11 @@ static void put_base(struct msg *m, uint8_t cmd, uint16_t flags, unsigned int om
 	case GPUVFIO_CMD_GET_GROUP:
 		if (!(flags & NLM_F_DUMP) && !(omit & OMIT_GROUP))
 			b->group = put_u32(m, GPUVFIO_A_GROUP_ID, (uint32_t)group_id);
+		break;
+	case GPUVFIO_CMD_GET_TXN:
+		/* An id no transaction has: the module never gets that far. */
+		if (!(omit & OMIT_TXN))
+			b->txn = put_u32(m, GPUVFIO_A_TXN, NO_TXN);
 		break;
 	case GPUVFIO_CMD_BIND:
 	case GPUVFIO_CMD_UNBIND:
@@ -336,6 +362,18 @@ static void parse_config(const struct nlmsghdr *nlh, struct answer *a)
 			break;
 		case GPUVFIO_A_VERSION:
 			a->has_version = true;
+			break;
+		case GPUVFIO_A_TXN:
+			if (n >= 4) {
+				a->has_txn = true;
+				memcpy(&a->txn, p + NLA_HDRLEN, 4);
+			}
+			break;
+		case GPUVFIO_A_OUTCOME:
+			if (n >= 4) {
+				a->has_outcome = true;
+				memcpy(&a->outcome, p + NLA_HDRLEN, 4);
+			}
 			break;
 		}
 		if (dst && n) {
@@ -440,7 +478,7 @@ static bool expect(struct msg *m, const struct expect *x, struct answer *out,
 {
 	struct answer local, *a = out ? out : &local;
 	bool want_ptr = x->at[0] != NONE || x->miss[0];
-	bool ok_err, ok_msg, ok_ptr, ok_replies, ok;
+	bool ok_err, ok_msg, ok_ptr, ok_replies, ok_bare, ok;
 	char desc[512], got[512], want[256];
 	size_t i, len;
 	va_list ap;
@@ -459,7 +497,8 @@ static bool expect(struct msg *m, const struct expect *x, struct answer *out,
 		 (a->has_offs && in_list_l(x->at, 3, (long)a->offs)) ||
 		 (a->has_miss && in_list_i(x->miss, 3, (int)a->miss_type));
 	ok_replies = a->replies >= x->min_replies;
-	ok = ok_err && ok_msg && ok_ptr && ok_replies;
+	ok_bare = !x->bare_only || (!a->has_msg && !a->has_offs && !a->has_miss);
+	ok = ok_err && ok_msg && ok_ptr && ok_replies && ok_bare;
 
 	len = (size_t)snprintf(got, sizeof(got), "%s", errname(a->error));
 	if (a->has_msg && len < sizeof(got))
@@ -479,9 +518,10 @@ static bool expect(struct msg *m, const struct expect *x, struct answer *out,
 		for (i = 0; i < 4 && x->err[i] && len < sizeof(want); i++)
 			len += (size_t)snprintf(want + len, sizeof(want) - len, "%s%s",
 						i ? " or " : "", errname(-x->err[i]));
-		detail("expected: %s%s%s", x->err[0] ? want : "success",
+		detail("expected: %s%s%s%s", x->err[0] ? want : "success",
 		       x->need_msg ? ", with an extended-ACK message" : "",
-		       want_ptr ? ", pointing at the attribute" : "");
+		       want_ptr ? ", pointing at the attribute" : "",
+		       x->bare_only ? ", without a message or a pointer" : "");
 		if (want_ptr) {
 			for (i = 0; i < 3; i++)
 				if (x->at[i] != NONE)
@@ -525,6 +565,14 @@ static struct expect bare(int err)
 	return x;
 }
 
+/* As bare(), and checked to carry neither. */
+static struct expect bare_only(int err)
+{
+	struct expect x = { .err = { err }, .at = { NONE, NONE, NONE },
+			    .bare_only = true };
+	return x;
+}
+
 static struct expect success(unsigned int min_replies)
 {
 	struct expect x = { .at = { NONE, NONE, NONE }, .min_replies = min_replies };
@@ -532,6 +580,40 @@ static struct expect success(unsigned int min_replies)
 }
 
 /* ---- setup ------------------------------------------------------------------ */
+
+/* CTRL_ATTR_MCAST_GROUPS: a nest of groups, each a nest of a name and an id. */
+static void find_events_group(const unsigned char *p, const unsigned char *end)
+{
+	const struct nlattr *grp, *nla;
+	const unsigned char *q, *gend;
+	bool named;
+	uint32_t id;
+
+	while (p + NLA_HDRLEN <= end) {
+		grp = (const struct nlattr *)p;
+		if (grp->nla_len < NLA_HDRLEN || p + grp->nla_len > end)
+			return;
+		named = false;
+		id = 0;
+		gend = p + grp->nla_len;
+		for (q = p + NLA_HDRLEN; q + NLA_HDRLEN <= gend;
+		     q += NLA_ALIGN(nla->nla_len)) {
+			nla = (const struct nlattr *)q;
+			if (nla->nla_len < NLA_HDRLEN || q + nla->nla_len > gend)
+				break;
+			if ((nla->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_MCAST_GRP_NAME)
+				named = !strncmp((const char *)q + NLA_HDRLEN,
+						 GPUVFIO_MCGRP_EVENTS,
+						 nla->nla_len - NLA_HDRLEN);
+			else if ((nla->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_MCAST_GRP_ID &&
+				 nla->nla_len >= NLA_HDRLEN + 4)
+				memcpy(&id, q + NLA_HDRLEN, 4);
+		}
+		if (named)
+			events_group = id;
+		p += NLA_ALIGN(grp->nla_len);
+	}
+}
 
 static int resolve_family(void)
 {
@@ -570,12 +652,17 @@ static int resolve_family(void)
 			nla = (const struct nlattr *)p;
 			if (nla->nla_len < NLA_HDRLEN || p + nla->nla_len > end)
 				break;
-			if ((nla->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_FAMILY_ID) {
+			switch (nla->nla_type & NLA_TYPE_MASK) {
+			case CTRL_ATTR_FAMILY_ID:
 				memcpy(&family, p + NLA_HDRLEN, sizeof(family));
-				return 0;
+				break;
+			case CTRL_ATTR_MCAST_GROUPS:
+				find_events_group(p + NLA_HDRLEN, p + nla->nla_len);
+				break;
 			}
 			p += NLA_ALIGN(nla->nla_len);
 		}
+		return family ? 0 : -ENOENT;
 	}
 	return -ENOENT;
 }
@@ -649,6 +736,7 @@ static const struct cmd_form forms[] = {
 	{ "GET_GROUP dump", GPUVFIO_CMD_GET_GROUP, NLM_F_DUMP },
 	{ "BIND", GPUVFIO_CMD_BIND, 0 },
 	{ "UNBIND", GPUVFIO_CMD_UNBIND, 0 },
+	{ "GET_TXN", GPUVFIO_CMD_GET_TXN, 0 },
 };
 #define NFORMS (sizeof(forms) / sizeof(forms[0]))
 
@@ -669,11 +757,10 @@ static uint16_t foreign_attr(uint8_t cmd)
 	}
 }
 
-static void controls(bool unpriv)
+static void controls(const char *who)
 {
 	struct msg m;
 	struct answer a;
-	const char *who = unpriv ? "as nobody, " : "";
 
 	put_base(&m, GPUVFIO_CMD_GET_CONFIG, 0, 0, NULL);
 	expect(&m, &(struct expect){ .at = { NONE, NONE, NONE }, .min_replies = 1 }, &a,
@@ -999,7 +1086,9 @@ static void bad_flags_and_timeouts(void)
 		for (i = 0; i < sizeof(bad_flags) / sizeof(bad_flags[0]); i++) {
 			put_base(&m, (uint8_t)c, 0, OMIT_FLAGS, NULL);
 			at = put_u32(&m, GPUVFIO_A_FLAGS, GPUVFIO_F_DRY_RUN | bad_flags[i]);
-			x = rejected(EOPNOTSUPP, at);
+			/* The policy's mask: the core's own message, pointing
+			 * at GPUVFIO_A_FLAGS. */
+			x = rejected(EINVAL, at);
 			expect(&m, &x, NULL, "%s with the unknown flag bits 0x%x is rejected",
 			       name, bad_flags[i] & ~(uint32_t)__GPUVFIO_F_ALL);
 		}
@@ -1015,6 +1104,13 @@ static void bad_flags_and_timeouts(void)
 	at = put_u32(&m, GPUVFIO_A_TIMEOUT_MS, 0);
 	x = rejected2(ERANGE, EINVAL, at, NONE);
 	expect(&m, &x, NULL, "SET_CONFIG with a timeout of 0 ms is rejected");
+
+	/* The timeout is the deadline of the claims a new ids list makes:
+	 * with an exclude list alone it means nothing. */
+	put_base(&m, GPUVFIO_CMD_SET_CONFIG, 0, OMIT_IDS, NULL);
+	at = put_u32(&m, GPUVFIO_A_TIMEOUT_MS, 1000);
+	x = rejected(EINVAL, at);
+	expect(&m, &x, NULL, "SET_CONFIG with a timeout and GPUVFIO_A_EXCLUDE but no GPUVFIO_A_IDS is rejected");
 }
 
 static void missing_attributes(void)
@@ -1053,6 +1149,34 @@ static void missing_attributes(void)
 	put_u32(&m, GPUVFIO_A_TIMEOUT_MS, 1000);
 	x = missing(GPUVFIO_A_IDS, GPUVFIO_A_EXCLUDE, NONE);
 	expect(&m, &x, NULL, "SET_CONFIG with only a timeout is rejected");
+
+	put_base(&m, GPUVFIO_CMD_GET_TXN, 0, OMIT_TXN, NULL);
+	x = missing(GPUVFIO_A_TXN, 0, NONE);
+	expect(&m, &x, NULL, "GET_TXN without GPUVFIO_A_TXN is rejected");
+}
+
+static void get_txn_cases(void)
+{
+	uint16_t v16 = 1;
+	uint64_t v64 = 1;
+	struct msg m;
+	struct expect x;
+	long at;
+
+	put_base(&m, GPUVFIO_CMD_GET_TXN, 0, OMIT_TXN, NULL);
+	at = put_u32(&m, GPUVFIO_A_TXN, NO_TXN);
+	x = rejected(ENOENT, at);
+	expect(&m, &x, NULL, "GET_TXN of a transaction that never was is ENOENT, pointing at GPUVFIO_A_TXN");
+
+	put_base(&m, GPUVFIO_CMD_GET_TXN, 0, OMIT_TXN, NULL);
+	at = put_attr(&m, GPUVFIO_A_TXN, &v16, sizeof(v16));
+	x = rejected(EINVAL, at);
+	expect(&m, &x, NULL, "GET_TXN with a 2-byte GPUVFIO_A_TXN is rejected");
+
+	put_base(&m, GPUVFIO_CMD_GET_TXN, 0, OMIT_TXN, NULL);
+	at = put_attr(&m, GPUVFIO_A_TXN, &v64, sizeof(v64));
+	x = rejected(EINVAL, at);
+	expect(&m, &x, NULL, "GET_TXN with an 8-byte GPUVFIO_A_TXN is rejected");
 }
 
 static void bad_headers(void)
@@ -1060,7 +1184,8 @@ static void bad_headers(void)
 	static const uint8_t bad_cmds[] = { GPUVFIO_CMD_UNSPEC, GPUVFIO_CMD_MAX + 1, 250,
 					    GPUVFIO_CMD_EVENT };
 	static const uint8_t do_only[] = { GPUVFIO_CMD_GET_CONFIG, GPUVFIO_CMD_SET_CONFIG,
-					   GPUVFIO_CMD_BIND, GPUVFIO_CMD_UNBIND };
+					   GPUVFIO_CMD_BIND, GPUVFIO_CMD_UNBIND,
+					   GPUVFIO_CMD_GET_TXN };
 	struct msg m;
 	struct expect x;
 	size_t i;
@@ -1120,31 +1245,117 @@ static void root_controls(void)
 	       GPUVFIO_TIMEOUT_MAX_MS);
 	put_base(&m, GPUVFIO_CMD_SET_CONFIG, 0, 0, NULL);
 	expect(&m, &x, NULL, "SET_CONFIG of the lists it already has is accepted");
+	/* The control of the case with a timeout and no ids. */
+	put_base(&m, GPUVFIO_CMD_SET_CONFIG, 0, OMIT_EXCLUDE, NULL);
+	put_u32(&m, GPUVFIO_A_TIMEOUT_MS, 1000);
+	expect(&m, &x, NULL, "SET_CONFIG of the ids it already has, with a timeout, is accepted");
+
+	/* A dry run is a transaction too: its report stays readable. */
+	{
+		struct answer a;
+		struct expect y = success(1);
+		bool ok;
+
+		put_base(&m, GPUVFIO_CMD_BIND, 0, 0, NULL);
+		ok = expect(&m, &y, &a, "BIND of %s as a dry run replies with its transaction",
+			    target);
+		report(ok && a.has_txn && a.has_outcome && a.outcome == GPUVFIO_OUTCOME_DRY_RUN,
+		       "the dry run's reply has GPUVFIO_A_TXN (%u) and outcome DRY_RUN (%u)",
+		       a.has_txn ? a.txn : 0, a.has_outcome ? a.outcome : 0);
+		if (ok && a.has_txn) {
+			uint32_t id = a.txn;
+
+			put_base(&m, GPUVFIO_CMD_GET_TXN, 0, OMIT_TXN, NULL);
+			put_u32(&m, GPUVFIO_A_TXN, id);
+			ok = expect(&m, &y, &a, "GET_TXN of the dry run's transaction %u is answered", id);
+			report(ok && a.has_txn && a.txn == id && a.has_outcome &&
+			       a.outcome == GPUVFIO_OUTCOME_DRY_RUN,
+			       "and its report is that transaction's, outcome DRY_RUN (txn %u, outcome %u)",
+			       a.has_txn ? a.txn : 0, a.has_outcome ? a.outcome : 0);
+		}
+	}
 }
 
-static void unprivileged(void)
+/*
+ * Joining "events", on a socket of its own: the module keeps its events to
+ * CAP_SYS_ADMIN (GENL_MCAST_CAP_SYS_ADMIN). want_err: 0 or EPERM.
+ */
+static void join_events(int want_err, const char *who)
+{
+	int fd, ret, err = 0;
+
+	if (!events_group) {
+		report(false, "%sthe family has a multicast group \"%s\"", who,
+		       GPUVFIO_MCGRP_EVENTS);
+		return;
+	}
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_GENERIC);
+	if (fd < 0) {
+		report(false, "%sa socket to join \"%s\" (%s)", who, GPUVFIO_MCGRP_EVENTS,
+		       strerror(errno));
+		return;
+	}
+	ret = setsockopt(fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, &events_group,
+			 sizeof(events_group));
+	if (ret)
+		err = errno;
+	close(fd);
+	report(err == want_err, "%sjoining \"%s\" %s (%s)", who, GPUVFIO_MCGRP_EVENTS,
+	       want_err ? "is refused with EPERM" : "works",
+	       err ? strerrorname_np(err) : "joined");
+}
+
+/* A bit of the effective capability set, from /proc/self/status. */
+static bool have_cap(int cap)
+{
+	char line[256];
+	unsigned long long eff = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return false;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return eff & (1ULL << cap);
+}
+
+/*
+ * A caller without CAP_NET_ADMIN is refused by generic netlink itself
+ * (GENL_ADMIN_PERM): a bare EPERM. One with CAP_NET_ADMIN but without
+ * CAP_SYS_ADMIN gets as far as gpuvfio, which says what is missing.
+ */
+static void unprivileged(bool net_admin)
 {
 	struct msg m;
-	struct expect x = { .err = { EPERM }, .at = { NONE, NONE, NONE } };
+	struct expect x = net_admin ?
+		(struct expect){ .err = { EPERM }, .need_msg = true, .at = { NONE, NONE, NONE } } :
+		bare_only(EPERM);
 	struct answer a;
+	const char *who = net_admin ? "with CAP_NET_ADMIN only" : "as nobody";
+
+	report(!have_cap(21 /* CAP_SYS_ADMIN */) && have_cap(12 /* CAP_NET_ADMIN */) == net_admin,
+	       "%s: CAP_SYS_ADMIN is not in the effective set, CAP_NET_ADMIN %s", who,
+	       net_admin ? "is" : "is not either");
 
 	put_base(&m, GPUVFIO_CMD_BIND, 0, OMIT_FLAGS, NULL);
-	expect(&m, &x, &a, "as nobody, BIND of %s is refused", target);
+	expect(&m, &x, &a, "%s, BIND of %s is refused", who, target);
 	put_base(&m, GPUVFIO_CMD_BIND, 0, 0, NULL);
-	expect(&m, &x, &a, "as nobody, even a dry-run BIND is refused");
+	expect(&m, &x, &a, "%s, even a dry-run BIND is refused", who);
 	put_base(&m, GPUVFIO_CMD_UNBIND, 0, OMIT_FLAGS, NULL);
-	expect(&m, &x, &a, "as nobody, UNBIND of %s is refused", target);
+	expect(&m, &x, &a, "%s, UNBIND of %s is refused", who, target);
 	put_base(&m, GPUVFIO_CMD_UNBIND, 0, 0, NULL);
 	put_u32(&m, GPUVFIO_A_FLAGS, GPUVFIO_F_FORCE);
-	expect(&m, &x, &a, "as nobody, a forced UNBIND is refused");
+	expect(&m, &x, &a, "%s, a forced UNBIND is refused", who);
 	put_base(&m, GPUVFIO_CMD_SET_CONFIG, 0, 0, NULL);
-	expect(&m, &x, &a, "as nobody, SET_CONFIG of the current lists is refused");
+	expect(&m, &x, &a, "%s, SET_CONFIG of the current lists is refused", who);
 	msg_init(&m, GPUVFIO_CMD_SET_CONFIG, 0);
 	put_str(&m, GPUVFIO_A_IDS, "1234:1111");
-	expect(&m, &x, &a, "as nobody, SET_CONFIG of new ids is refused");
+	expect(&m, &x, &a, "%s, SET_CONFIG of new ids is refused", who);
 	msg_init(&m, GPUVFIO_CMD_SET_CONFIG, 0);
 	put_str(&m, GPUVFIO_A_EXCLUDE, target);
-	expect(&m, &x, &a, "as nobody, SET_CONFIG of a new exclude list is refused");
+	expect(&m, &x, &a, "%s, SET_CONFIG of a new exclude list is refused", who);
 
 	/* What an unprivileged user may send is validated as for root. */
 	{
@@ -1154,15 +1365,20 @@ static void unprivileged(void)
 		put_base(&m, GPUVFIO_CMD_GET_CONFIG, 0, 0, NULL);
 		at = put_u32(&m, 200, 0);
 		y = rejected(EINVAL, at);
-		expect(&m, &y, NULL, "as nobody, GET_CONFIG with attribute type 200 is rejected");
+		expect(&m, &y, NULL, "%s, GET_CONFIG with attribute type 200 is rejected", who);
 		put_base(&m, GPUVFIO_CMD_GET_DEVICE, 0, OMIT_ADDR, NULL);
 		y = missing(GPUVFIO_A_ADDR, 0, NONE);
-		expect(&m, &y, NULL, "as nobody, GET_DEVICE without GPUVFIO_A_ADDR is rejected");
+		expect(&m, &y, NULL, "%s, GET_DEVICE without GPUVFIO_A_ADDR is rejected", who);
 		put_base(&m, GPUVFIO_CMD_GET_DEVICE, 0, OMIT_ADDR, NULL);
 		at = put_str(&m, GPUVFIO_A_ADDR, "zz");
 		y = rejected(EINVAL, at);
-		expect(&m, &y, NULL, "as nobody, GET_DEVICE of the address 'zz' is rejected");
+		expect(&m, &y, NULL, "%s, GET_DEVICE of the address 'zz' is rejected", who);
 	}
+	/* A transaction's report is for whom may watch the events: GET_TXN
+	 * is refused as a change is, before the id is even looked at. */
+	put_base(&m, GPUVFIO_CMD_GET_TXN, 0, 0, NULL);
+	expect(&m, &x, &a, "%s, GET_TXN is refused as the events are", who);
+	join_events(EPERM, net_admin ? "with CAP_NET_ADMIN only, " : "as nobody, ");
 }
 
 static int read_config(char *ids, char *exclude)
@@ -1183,16 +1399,19 @@ int main(int argc, char **argv)
 {
 	static char ids_after[GPUVFIO_LIST_MAX], exclude_after[GPUVFIO_LIST_MAX];
 	struct timeval tv = { .tv_sec = 60 };
-	bool unpriv = false;
+	bool unpriv = false, net_admin = false;
 	int i, one = 1, ret;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--unpriv")) {
 			unpriv = true;
+		} else if (!strcmp(argv[i], "--no-sys-admin")) {
+			unpriv = true;
+			net_admin = true;
 		} else if (!strcmp(argv[i], "--target") && i + 1 < argc) {
 			snprintf(target, sizeof(target), "%s", argv[++i]);
 		} else {
-			fprintf(stderr, "usage: nl-malformed [--unpriv] [--target ADDR]\n");
+			fprintf(stderr, "usage: nl-malformed [--unpriv|--no-sys-admin] [--target ADDR]\n");
 			return 2;
 		}
 	}
@@ -1221,9 +1440,9 @@ int main(int argc, char **argv)
 	if (ret)
 		return 2;
 
-	controls(unpriv);
+	controls(net_admin ? "with CAP_NET_ADMIN only, " : unpriv ? "as nobody, " : "");
 	if (unpriv) {
-		unprivileged();
+		unprivileged(net_admin);
 	} else {
 		unknown_attributes();
 		wrong_types();
@@ -1232,16 +1451,18 @@ int main(int argc, char **argv)
 		bad_values();
 		bad_flags_and_timeouts();
 		missing_attributes();
+		get_txn_cases();
 		bad_headers();
 		root_controls();
+		join_events(0, "as root, ");
 	}
 
 	ret = read_config(ids_after, exclude_after);
 	report(!ret && !strcmp(cur_ids, ids_after) && !strcmp(cur_exclude, exclude_after),
 	       "the module's ids and exclude lists are unchanged (ids '%s', exclude '%s')",
 	       ids_after, exclude_after);
-	printf("# nl-malformed%s: %u passed, %u failed\n", unpriv ? " --unpriv" : "",
-	       passed, failed);
+	printf("# nl-malformed%s: %u passed, %u failed\n",
+	       net_admin ? " --no-sys-admin" : unpriv ? " --unpriv" : "", passed, failed);
 	close(sock);
 	return failed ? 1 : 0;
 }

@@ -48,6 +48,18 @@ log_since_mark() {
 	dmesg | sed -n "/$GV_MARK/,\$p"
 }
 
+# gv_claims_done ADDR...: the claims that move ADDR... have ended. A claim
+# (at load, or from an ids write) returns before its devices move; each
+# device gets its record as its claim ends, and no request holds an IOMMU
+# group any more (a claim made while nothing else runs holds its group from
+# its submission to its end).
+gv_claims_done() {
+	for _a; do
+		[ -e "$GV/devices/$_a" ] || return 1
+	done
+	gpuvfio -j status 2>/dev/null | jq -e '[.groups[].busy] | any | not' >/dev/null
+}
+
 # vfio_refcnt: vfio_pci's module reference count (0 when not loaded).
 vfio_refcnt() {
 	cat /sys/module/vfio_pci/refcnt 2>/dev/null || echo 0

@@ -6,7 +6,8 @@
 # KERNEL-TREE is an unpacked linux-image package (build/kernels/<release>,
 # see scripts/fetch-kernels.sh). The image holds busybox, kmod (as
 # /sbin/modprobe and friends), the host drivers the tests load and their
-# dependencies (decompressed), MODULE.ko as extra/gpuvfio.ko, the CLI
+# dependencies (decompressed), nbd (a module with a generic netlink family),
+# MODULE.ko as extra/gpuvfio.ko, the CLI
 # user/gpuvfio if it has been built, lspci, jq and util-linux's setpriv
 # with their libraries,
 # pci.ids, bash, driverctl when installed (make bench),
@@ -28,6 +29,9 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 # and soft dependencies.
 DRIVERS="vfio-pci vfio_iommu_type1 bochs snd-hda-intel snd-hda-codec-generic
 xhci-pci e1000e e1000"
+# Other modules the tests load: nbd registers a generic netlink family as it
+# loads, which must not wait for a gpuvfio request (28-async).
+OTHER_MODULES="nbd"
 
 die() { echo "mkinitramfs: $*" >&2; exit 1; }
 
@@ -96,7 +100,7 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >etc/group
 
 # Kernel modules: the drivers, gpuvfio's own (soft) dependencies, and what
 # they need, decompressed, with a fresh modules.dep.
-names=$DRIVERS
+names="$DRIVERS $OTHER_MODULES"
 if [ -n "$module" ]; then
 	deps=$(modinfo -F depends "$module" | tr ',' ' ')
 	softdeps=$(modinfo -F softdep "$module" | tr ' ' '\n' | grep -v ':$' || true)

@@ -10,7 +10,8 @@
 #   make demo               boot a VM and show gpuvfio at work
 #   make bench              gpuvfio vs the script way and driverctl, in a VM
 #   make check-debug        the QEMU suite on debug kernels (KASAN, lockdep,
-#                           kmemleak, UBSAN), built and cached on first use
+#                           kmemleak, UBSAN; and KCSAN), built and cached on
+#                           first use (GV_DEBUG_VARIANTS=kcsan: KCSAN only)
 #   make deps               install build and test dependencies (as root)
 #   make install            CLI, man page, completion, UAPI header, modprobe.d,
 #                           initramfs-tools hook, dracut module, module sources

@@ -9,6 +9,8 @@
 #                    kernels of scripts/debug-kernel.sh); repeatable
 #   --only 10-status only scripts whose name starts with this (repeatable)
 #   --timeout S      hang guard for one boot (default 300, env GV_TIMEOUT)
+#   --append ARGS    more kernel command line for every boot, after the
+#                    standard one (a later value of a parameter wins)
 #   --no-total       leave out the closing "N passed, N failed" line
 #
 # For each release it builds gpuvfio.ko twice with W=1 (plain, to prove it
@@ -28,7 +30,7 @@ BUILD=${GV_BUILD:-$ROOT/build}
 . "$ROOT/tests/qemu/common.sh"
 
 usage() {
-	sed -n '5,12s/^# \{0,1\}//p' "$0" >&2
+	sed -n '5,14s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 
@@ -37,12 +39,14 @@ prepared=()
 only=()
 timeout=${GV_TIMEOUT:-300}
 print_total=1
+append_all=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) [ $# -ge 2 ] || usage; patterns+=("$2"); shift 2 ;;
 	--release) [ $# -ge 2 ] || usage; prepared+=("$2"); shift 2 ;;
 	--only) [ $# -ge 2 ] || usage; only+=("$2"); shift 2 ;;
 	--timeout) [ $# -ge 2 ] || usage; timeout=$2; shift 2 ;;
+	--append) [ $# -ge 2 ] || usage; append_all+="${append_all:+ }$2"; shift 2 ;;
 	--no-total) print_total=0; shift ;;
 	*) usage ;;
 	esac
@@ -204,7 +208,7 @@ for rel in "${releases[@]}"; do
 			result "$rel" FAIL "$what: boot configuration '$boot' exists (see tests/qemu/common.sh)"
 			continue
 		fi
-		cmdline="$GV_CMDLINE $extra ${append:+$append }gvtest.scripts=$list"
+		cmdline="$GV_CMDLINE $extra ${append_all:+$append_all }${append:+$append }gvtest.scripts=$list"
 		case $nodrivers in yes | 1) cmdline+=" gvtest.nodrivers=1" ;; esac
 		[ "$timeout" -le 30 ] || cmdline+=" gvtest.hangdump=$((timeout - 20))"
 		dir=$out/boot-$n-$boot

@@ -1,16 +1,20 @@
 #!/bin/bash
 # Everything a contributor (and CI) runs: `make check`.
 #
-#   scripts/check.sh [--kernel PATTERN]... [--only SCRIPT]... [--no-deps]
+#   scripts/check.sh [--kernel PATTERN]... [--only SCRIPT]... [--no-deps] [--no-host]
 #
 #   --kernel 6.12     only that kernel line (6.1, 6.12) or release (QEMU, DKMS)
 #   --only 10-status  only the guest scripts whose name starts with SCRIPT
 #   --no-deps         do not run scripts/install-deps.sh
+#   --no-host         do not run the host tier (tests/host/run.sh)
 #
 # Steps: install the dependencies, fetch the kernels, build the CLI, host
 # unit tests, the QEMU suite on every kernel line (which also builds the
 # module W=1-clean), the DKMS build and install, make install/uninstall and
-# the boot files, the Debian packages (built, installed, purged). Every step
+# the boot files, the Debian packages (built, installed, purged), and the
+# host tier: a Debian 12 system under QEMU with the packages installed,
+# booted, given a new kernel, moved to dracut, misconfigured and purged
+# (left out with --only, which asks for guest scripts). Every step
 # prints check lines ("ok - ..." / "FAIL - ...", QEMU ones prefixed with the
 # release; "skip - ..." says what did not run and why); the run
 # ends with one line "N passed, N failed" and fails if anything failed.
@@ -25,39 +29,29 @@ cd "$ROOT"
 patterns=()
 run_args=()
 deps=1
+host=1
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) [ $# -ge 2 ] || exit 2; patterns+=("$2"); run_args+=(--kernel "$2"); shift 2 ;;
-	--only) [ $# -ge 2 ] || exit 2; run_args+=(--only "$2"); shift 2 ;;
+	--only) [ $# -ge 2 ] || exit 2; run_args+=(--only "$2"); host=0; shift 2 ;;
 	--no-deps) deps=0; shift ;;
-	*) sed -n '4,9s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	--no-host) host=0; shift ;;
+	*) sed -n '4,10s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 
-passed=0
-failed=0
 logs=()		# the step logs of this run
 fails=()	# FAIL lines decided here
 mkdir -p "$BUILD/check"
 started=$SECONDS
 
-# count LOG: add LOG's check lines to the totals; sets log_failed.
-count() {
-	local p
-	p=$(grep -cE "$GV_OK_RE" "$1" || true)
-	log_failed=$(grep -cE "$GV_FAIL_RE" "$1" || true)
-	passed=$((passed + p))
-	failed=$((failed + log_failed))
-}
-
 # result ok|FAIL DESCRIPTION: a check decided here.
 result() {
-	echo "$1 - $2"
 	if [ "$1" = ok ]; then
-		passed=$((passed + 1))
+		gv_ok "$2"
 	else
-		failed=$((failed + 1))
-		fails+=("$1 - $2")
+		gv_fail "$2"
+		fails+=("FAIL - $2")
 	fi
 }
 
@@ -73,8 +67,8 @@ step() {
 	status=${PIPESTATUS[0]}
 	set -e
 	logs+=("$log")
-	count "$log"
-	if [ "$status" != 0 ] && [ "$log_failed" = 0 ]; then
+	gv_count_log "$log"
+	if [ "$status" != 0 ] && [ "$gv_log_failed" = 0 ]; then
 		result FAIL "$name: '$*' exited with status $status"
 	fi
 	echo "==> $name: $((SECONDS - start)) s"
@@ -86,7 +80,7 @@ finish() {
 
 	# The failures again, next to the totals: a CI log is often read
 	# from its end.
-	if [ "$failed" != 0 ]; then
+	if [ "$gv_failed" != 0 ]; then
 		echo
 		echo "==> what failed"
 		[ ${#logs[@]} = 0 ] || gv_failures "${logs[@]}"
@@ -96,11 +90,8 @@ finish() {
 	fi
 	echo
 	echo "check took $((SECONDS - started)) s; the logs are in $BUILD/check/"
-	echo "$passed passed, $failed failed"
-	if [ "$failed" = 0 ]; then
-		exit 0
-	fi
-	exit 1
+	gv_totals
+	gv_exit
 }
 
 if [ "$deps" = 1 ]; then
@@ -152,5 +143,11 @@ mapfile -t releases < <(scripts/fetch-kernels.sh --list "${patterns[@]}")
 step dkms scripts/dkms-check.sh "${releases[@]}" || true
 step install scripts/install-check.sh "${releases[@]}" || true
 step package scripts/package-check.sh "${releases[@]}" || true
+if [ "$host" = 1 ]; then
+	step host tests/host/run.sh || true
+else
+	echo
+	gv_skip "host: the host tier (tests/host/run.sh), because --only or --no-host was given"
+fi
 
 finish

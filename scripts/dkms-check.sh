@@ -15,25 +15,28 @@
 set -eu
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+GV_CHECK_PREFIX=dkms
+# shellcheck source=scripts/results.sh
+. "$ROOT/scripts/results.sh"
 
 if [ ! -f "$ROOT/dkms.conf" ]; then
-	echo "FAIL - dkms: no dkms.conf at the top of the tree"
-	exit 1
+	gv_fail "no dkms.conf at the top of the tree"
+	gv_exit
 fi
-command -v dkms >/dev/null || { echo "FAIL - dkms: dkms is not installed (scripts/install-deps.sh)"; exit 1; }
+command -v dkms >/dev/null || { gv_fail "dkms is not installed (scripts/install-deps.sh)"; gv_exit; }
 
 name=$(sed -n 's/^PACKAGE_NAME="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$ROOT/dkms.conf")
 version=$(sed -n 's/^PACKAGE_VERSION="\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$ROOT/dkms.conf")
 if [ -z "$name" ] || [ -z "$version" ]; then
-	echo "FAIL - dkms: dkms.conf lacks PACKAGE_NAME or PACKAGE_VERSION"
-	exit 1
+	gv_fail "dkms.conf lacks PACKAGE_NAME or PACKAGE_VERSION"
+	gv_exit
 fi
 # DKMS needs the version written out in dkms.conf; VERSION is the one source
 # everything else reads, so the two must agree.
 if [ "$version" = "$(cat "$ROOT/VERSION")" ]; then
-	echo "ok - dkms: dkms.conf PACKAGE_VERSION matches VERSION ($version)"
+	gv_ok "dkms.conf PACKAGE_VERSION matches VERSION ($version)"
 else
-	echo "FAIL - dkms: dkms.conf PACKAGE_VERSION is $version but VERSION says $(cat "$ROOT/VERSION")"
+	gv_fail "dkms.conf PACKAGE_VERSION is $version but VERSION says $(cat "$ROOT/VERSION")"
 fi
 
 if [ $# -gt 0 ]; then
@@ -42,8 +45,8 @@ else
 	mapfile -t releases < <("$ROOT/scripts/fetch-kernels.sh" --list)
 fi
 if [ ${#releases[@]} = 0 ]; then
-	echo "FAIL - dkms: no kernel release to build for (scripts/install-deps.sh installs the headers)"
-	exit 1
+	gv_fail "no kernel release to build for (scripts/install-deps.sh installs the headers)"
+	gv_exit
 fi
 
 tmp=$(mktemp -d /tmp/gpuvfio-dkms.XXXXXX)
@@ -54,9 +57,9 @@ mkdir -p "$tmp/source" "$tmp/tree" "$tmp/tmp" "$tmp/install"
 # and the kbuild sources, nothing built.
 if ! make -s -C "$ROOT" install-module MODULE_INSTALL=dkms DESTDIR="$tmp/root" >"$tmp/copy.log" 2>&1 ||
 	! mv "$tmp/root/usr/src/$name-$version" "$src"; then
-	echo "FAIL - dkms: make install-module DESTDIR=... copies the sources to /usr/src/$name-$version"
+	gv_fail "make install-module DESTDIR=... copies the sources to /usr/src/$name-$version"
 	sed 's/^/#   /' "$tmp/copy.log"
-	exit 1
+	gv_exit
 fi
 
 export TMPDIR=$tmp/tmp
@@ -77,11 +80,10 @@ installed() {
 	compgen -G "$tmp/install/$1/updates/dkms/$name.ko*" >/dev/null
 }
 
-failed=0
 if ! dkms add "${dkms_args[@]}" -m "$name" -v "$version" >"$tmp/add.log" 2>&1; then
-	echo "FAIL - dkms: dkms add $name/$version"
+	gv_fail "dkms add $name/$version"
 	sed 's/^/#   /' "$tmp/add.log"
-	exit 1
+	gv_exit
 fi
 for rel in "${releases[@]}"; do
 	log=$tmp/build-$rel.log
@@ -91,26 +93,24 @@ for rel in "${releases[@]}"; do
 		built=1
 	fi
 	if [ "$built" = 1 ]; then
-		echo "ok - dkms: dkms build $name/$version for $rel"
+		gv_ok "dkms build $name/$version for $rel"
 	else
-		echo "FAIL - dkms: dkms build $name/$version for $rel"
+		gv_fail "dkms build $name/$version for $rel"
 		tail -n 30 "$log" | sed 's/^/#   /'
 		mlog=$tmp/tree/$name/$version/build/make.log
 		if [ -f "$mlog" ]; then
 			tail -n 30 "$mlog" | sed 's/^/#   make.log: /'
 		fi
-		failed=1
 		continue
 	fi
 	mkdir -p "$tmp/install/$rel"
 	if dkms install "${dkms_args[@]}" -m "$name" -v "$version" -k "$rel" >>"$log" 2>&1 &&
 		installed "$rel" &&
 		dkms status "${dkms_args[@]}" -m "$name" -v "$version" -k "$rel" 2>/dev/null | grep -q ': installed'; then
-		echo "ok - dkms: dkms install $name/$version for $rel: $(cd "$tmp/install/$rel" && echo updates/dkms/"$name".ko*), status installed"
+		gv_ok "dkms install $name/$version for $rel: $(cd "$tmp/install/$rel" && echo updates/dkms/"$name".ko*), status installed"
 	else
-		echo "FAIL - dkms: dkms install $name/$version for $rel"
+		gv_fail "dkms install $name/$version for $rel"
 		tail -n 30 "$log" | sed 's/^/#   /'
-		failed=1
 	fi
 done
 status
@@ -120,17 +120,16 @@ status
 # (Removing the only kernel would take the module out of the tree.)
 rel=${releases[${#releases[@]} - 1]}
 if [ ${#releases[@]} -lt 2 ]; then
-	echo "skip - dkms: AUTOINSTALL needs a second release to remove one from (only $rel was asked for)"
+	gv_skip "AUTOINSTALL needs a second release to remove one from (only $rel was asked for)"
 elif installed "$rel"; then
 	log=$tmp/autoinstall.log
 	if dkms remove "${dkms_args[@]}" -m "$name" -v "$version" -k "$rel" >"$log" 2>&1 &&
 		! installed "$rel" &&
 		dkms autoinstall "${dkms_args[@]}" -k "$rel" >>"$log" 2>&1 && installed "$rel"; then
-		echo "ok - dkms: removed for $rel, \`dkms autoinstall -k $rel\` (AUTOINSTALL) builds and installs it again"
+		gv_ok "removed for $rel, \`dkms autoinstall -k $rel\` (AUTOINSTALL) builds and installs it again"
 	else
-		echo "FAIL - dkms: removed for $rel, \`dkms autoinstall -k $rel\` (AUTOINSTALL) builds and installs it again"
+		gv_fail "removed for $rel, \`dkms autoinstall -k $rel\` (AUTOINSTALL) builds and installs it again"
 		tail -n 30 "$log" | sed 's/^/#   /'
-		failed=1
 	fi
 fi
 
@@ -140,15 +139,13 @@ left=
 if dkms remove "${dkms_args[@]}" -m "$name" -v "$version" --all >"$log" 2>&1; then
 	left=$(dkms status "${dkms_args[@]}" 2>/dev/null; find "$tmp/install" "$tmp/tree" -name "$name.ko*")
 	if [ -z "$left" ]; then
-		echo "ok - dkms: dkms remove $name/$version --all leaves no module and an empty dkms status"
+		gv_ok "dkms remove $name/$version --all leaves no module and an empty dkms status"
 	else
-		echo "FAIL - dkms: dkms remove $name/$version --all leaves no module and an empty dkms status"
+		gv_fail "dkms remove $name/$version --all leaves no module and an empty dkms status"
 		printf '%s\n' "$left" | sed 's/^/#   left: /'
-		failed=1
 	fi
 else
-	echo "FAIL - dkms: dkms remove $name/$version --all"
+	gv_fail "dkms remove $name/$version --all"
 	sed 's/^/#   /' "$log"
-	failed=1
 fi
-exit "$failed"
+gv_exit

@@ -24,25 +24,9 @@ version=$(cat "$ROOT/VERSION")
 
 tmp=$(mktemp -d /tmp/gpuvfio-install.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
-failed=0
-ok() { echo "ok - install: $*"; }
-fail() {
-	echo "FAIL - install: $1"
-	shift
-	for f in "$@"; do
-		tail -n 30 "$f" | sed 's/^/#   /'
-	done
-	failed=1
-}
-check() {
-	local desc=$1
-	shift
-	if "$@" >"$tmp/check.out" 2>&1; then
-		ok "$desc"
-	else
-		fail "$desc" "$tmp/check.out"
-	fi
-}
+GV_CHECK_PREFIX=install
+# shellcheck source=scripts/results.sh
+. "$ROOT/scripts/results.sh"
 
 src=$tmp/src
 mkdir -p "$src"
@@ -78,59 +62,59 @@ done)
 EOF
 )
 if make -C "$src" install DESTDIR="$dest" >"$tmp/install.log" 2>&1; then
-	ok "make install DESTDIR=... (MODULE_INSTALL=dkms: the sources only, with a DESTDIR)"
+	gv_ok "make install DESTDIR=... (MODULE_INSTALL=dkms: the sources only, with a DESTDIR)"
 	files "$dest" >"$tmp/installed"
 	if diff <(echo "$expected") "$tmp/installed" >"$tmp/diff"; then
-		ok "it installed the tool, man page, completion, UAPI header, modprobe.d file, hook, init-top script, dracut module and the DKMS sources, with their modes"
+		gv_ok "it installed the tool, man page, completion, UAPI header, modprobe.d file, hook, init-top script, dracut module and the DKMS sources, with their modes"
 	else
-		fail "it installed exactly the expected files (- expected, + installed)" "$tmp/diff"
+		gv_fail "it installed exactly the expected files (- expected, + installed)" "$tmp/diff"
 	fi
-	check "the installed modprobe.d file is the one in boot/" \
+	gv_check "the installed modprobe.d file is the one in boot/" \
 		cmp "$src/boot/modprobe.d/gpuvfio.conf" "$dest/etc/modprobe.d/gpuvfio.conf"
-	check "the installed man page is gpuvfio(8)" \
+	gv_check "the installed man page is gpuvfio(8)" \
 		grep -q '^\.TH GPUVFIO 8' "$dest/usr/share/man/man8/gpuvfio.8"
 else
-	fail "make install DESTDIR=..." "$tmp/install.log"
+	gv_fail "make install DESTDIR=..." "$tmp/install.log"
 fi
 if make -C "$src" uninstall DESTDIR="$dest" >"$tmp/uninstall.log" 2>&1; then
 	left=$(files "$dest")
 	if [ -z "$left" ]; then
-		ok "make uninstall DESTDIR=... removes every file make install put there"
+		gv_ok "make uninstall DESTDIR=... removes every file make install put there"
 	else
 		printf '%s\n' "$left" >"$tmp/left"
-		fail "make uninstall DESTDIR=... removes every file make install put there; left:" "$tmp/left"
+		gv_fail "make uninstall DESTDIR=... removes every file make install put there; left:" "$tmp/left"
 	fi
 else
-	fail "make uninstall DESTDIR=..." "$tmp/uninstall.log"
+	gv_fail "make uninstall DESTDIR=..." "$tmp/uninstall.log"
 fi
 
 dest=$tmp/dest-local
 if make -C "$src" install-cli install-boot DESTDIR="$dest" PREFIX=/usr/local >"$tmp/local.log" 2>&1 &&
 	[ -x "$dest/usr/local/sbin/gpuvfio" ] && [ -f "$dest/usr/local/share/man/man8/gpuvfio.8" ] &&
 	[ -f "$dest/etc/modprobe.d/gpuvfio.conf" ] && [ -x "$dest/usr/share/initramfs-tools/hooks/gpuvfio" ]; then
-	ok "PREFIX=/usr/local moves the tool and its man page, not the files modprobe, initramfs-tools and dracut look for"
+	gv_ok "PREFIX=/usr/local moves the tool and its man page, not the files modprobe, initramfs-tools and dracut look for"
 else
-	fail "PREFIX=/usr/local moves the tool and its man page, not the files modprobe, initramfs-tools and dracut look for" "$tmp/local.log"
+	gv_fail "PREFIX=/usr/local moves the tool and its man page, not the files modprobe, initramfs-tools and dracut look for" "$tmp/local.log"
 fi
 
 for rel in "${releases[@]}"; do
 	dest=$tmp/dest-kbuild-$rel
 	if [ ! -d "/lib/modules/$rel/build" ]; then
-		fail "MODULE_INSTALL=kbuild for $rel: no headers in /lib/modules/$rel/build"
+		gv_fail "MODULE_INSTALL=kbuild for $rel: no headers in /lib/modules/$rel/build"
 		continue
 	fi
 	if make -C "$src" install-module MODULE_INSTALL=kbuild KVER="$rel" DESTDIR="$dest" >"$tmp/kbuild-$rel.log" 2>&1 &&
 		ko=$(cd "$dest" && find "lib/modules/$rel/updates" -name 'gpuvfio.ko*') && [ -n "$ko" ]; then
-		ok "make install-module MODULE_INSTALL=kbuild KVER=$rel: /$ko"
+		gv_ok "make install-module MODULE_INSTALL=kbuild KVER=$rel: /$ko"
 	else
-		fail "make install-module MODULE_INSTALL=kbuild KVER=$rel puts gpuvfio.ko in /lib/modules/$rel/updates" "$tmp/kbuild-$rel.log"
+		gv_fail "make install-module MODULE_INSTALL=kbuild KVER=$rel puts gpuvfio.ko in /lib/modules/$rel/updates" "$tmp/kbuild-$rel.log"
 		continue
 	fi
 	if make -C "$src" uninstall-module MODULE_INSTALL=kbuild KVER="$rel" DESTDIR="$dest" >>"$tmp/kbuild-$rel.log" 2>&1 &&
 		[ -z "$(find "$dest/lib/modules/$rel" -name 'gpuvfio.ko*')" ]; then
-		ok "make uninstall-module MODULE_INSTALL=kbuild KVER=$rel removes it"
+		gv_ok "make uninstall-module MODULE_INSTALL=kbuild KVER=$rel removes it"
 	else
-		fail "make uninstall-module MODULE_INSTALL=kbuild KVER=$rel removes it" "$tmp/kbuild-$rel.log"
+		gv_fail "make uninstall-module MODULE_INSTALL=kbuild KVER=$rel removes it" "$tmp/kbuild-$rel.log"
 	fi
 	make -C "$src" clean KVER="$rel" >/dev/null 2>&1 || true
 done
@@ -138,16 +122,16 @@ done
 # ---- the boot files ------------------------------------------------------
 
 boot=$src/boot
-check "the boot scripts parse (sh -n; bash -n for dracut's module-setup.sh)" sh -c "
+gv_check "the boot scripts parse (sh -n; bash -n for dracut's module-setup.sh)" sh -c "
 	sh -n '$boot/initramfs-tools/hooks/gpuvfio' &&
 	sh -n '$boot/initramfs-tools/scripts/init-top/gpuvfio' &&
 	sh -n '$boot/dracut/90gpuvfio/gpuvfio-load.sh' &&
 	bash -n '$boot/dracut/90gpuvfio/module-setup.sh'"
-check "initramfs-tools: hook and init-top script answer 'prereqs' with none" sh -c "
+gv_check "initramfs-tools: hook and init-top script answer 'prereqs' with none" sh -c "
 	[ -z \"\$('$boot/initramfs-tools/hooks/gpuvfio' prereqs)\" ] &&
 	[ -z \"\$('$boot/initramfs-tools/scripts/init-top/gpuvfio' prereqs)\" ]"
 if command -v shellcheck >/dev/null; then
-	check "the boot scripts are shellcheck-clean" \
+	gv_check "the boot scripts are shellcheck-clean" \
 		shellcheck -s sh "$boot/initramfs-tools/hooks/gpuvfio" "$boot/initramfs-tools/scripts/init-top/gpuvfio" \
 		"$boot/dracut/90gpuvfio/gpuvfio-load.sh"
 fi
@@ -160,7 +144,16 @@ stubbed() {
 		instmods() { echo "instmods hostonly=[${hostonly-unset}] $*"; }
 		inst_multiple() { echo "inst_multiple $*"; }
 		inst_hook() { echo "inst_hook $*"; }
+		# What modprobe -c says on a host where an operator has a file of
+		# their own besides the tool'"'"'s (the running kernel'"'"'s command
+		# line, whatever it holds, adds no gpuvfio lines here).
+		modprobe() {
+			[ "$1" = -c ] || return 1
+			printf "%s\n" "softdep nvidia pre: gpuvfio" "options gpuvfio ids=10de:1bb3" \
+				"options snd_hda_intel model=auto" "options gpuvfio exclude=0000:01:00.0"
+		}
 		moddir=/moddir
+		initdir=${STUB_INITDIR:-/nonexistent}
 		kernel=$1
 		hostonly=yes
 		. "$2"
@@ -172,24 +165,28 @@ setup=$boot/dracut/90gpuvfio/module-setup.sh
 rel=${releases[0]}
 out=$(stubbed "$rel" "$setup" installkernel 2>&1 || true)
 if [ "$out" = "instmods hostonly=[] gpuvfio vfio-pci vfio_iommu_type1" ]; then
-	ok "dracut: installkernel asks for gpuvfio, vfio-pci and vfio_iommu_type1, even in hostonly mode"
+	gv_ok "dracut: installkernel asks for gpuvfio, vfio-pci and vfio_iommu_type1, even in hostonly mode"
 else
 	printf '%s\n' "$out" >"$tmp/out"
-	fail "dracut: installkernel asks for gpuvfio, vfio-pci and vfio_iommu_type1, even in hostonly mode" "$tmp/out"
+	gv_fail "dracut: installkernel asks for gpuvfio, vfio-pci and vfio_iommu_type1, even in hostonly mode" "$tmp/out"
 fi
+export STUB_INITDIR=$tmp/initdir
 out=$(stubbed "$rel" "$setup" install 2>&1 || true)
-if printf '%s\n' "$out" | grep -q '^inst_multiple -o /etc/modprobe.d/gpuvfio.conf /etc/modprobe.d/gpuvfio-ids.conf' &&
+conf=$(grep -v '^#' "$STUB_INITDIR/etc/modprobe.d/zz-gpuvfio-initramfs.conf" 2>&1)
+if [ "$conf" = "softdep nvidia pre: gpuvfio
+options gpuvfio ids=10de:1bb3
+options gpuvfio exclude=0000:01:00.0" ] &&
 	printf '%s\n' "$out" | grep -qx 'inst_hook pre-udev 00 /moddir/gpuvfio-load.sh'; then
-	ok "dracut: install takes gpuvfio's modprobe.d files and adds a pre-udev hook"
+	gv_ok "dracut: install writes gpuvfio's options and softdeps as modprobe -c resolves them (every file) and adds a pre-udev hook"
 else
-	printf '%s\n' "$out" >"$tmp/out"
-	fail "dracut: install takes gpuvfio's modprobe.d files and adds a pre-udev hook" "$tmp/out"
+	printf '%s\n' "$out" "zz-gpuvfio-initramfs.conf:" "$conf" >"$tmp/out"
+	gv_fail "dracut: install writes gpuvfio's options and softdeps as modprobe -c resolves them (every file) and adds a pre-udev hook" "$tmp/out"
 fi
 if ! stubbed no-such-kernel "$setup" check >/dev/null 2>&1 &&
 	stubbed "$rel" "$setup" eval 'modinfo() { return 0; }; check' >/dev/null 2>&1; then
-	ok "dracut: check says no for a kernel without the module, yes for one with it"
+	gv_ok "dracut: check says no for a kernel without the module, yes for one with it"
 else
-	fail "dracut: check says no for a kernel without the module, yes for one with it"
+	gv_fail "dracut: check says no for a kernel without the module, yes for one with it"
 fi
 echo "# a real dracut run (dracut-core) is in scripts/package-check.sh"
 
@@ -226,14 +223,14 @@ options gpuvfio exclude=0000:02:00.0
 options snd_hda_intel ids=1")
 		d=$(early "$script" "root=/dev/sda1 gpuvfio.ids=" "options gpuvfio ids=")
 		if [ "$a|$b|$c|$d" = "gpuvfio|gpuvfio||" ]; then
-			ok "$name loads gpuvfio for ids on the command line or in modprobe.d, and not without ids"
+			gv_ok "$name loads gpuvfio for ids on the command line or in modprobe.d, and not without ids"
 		else
 			echo "cmdline ids: '$a'; modprobe.d ids: '$b'; no ids: '$c'; empty ids: '$d'" >"$tmp/early"
-			fail "$name loads gpuvfio for ids on the command line or in modprobe.d, and not without ids" "$tmp/early"
+			gv_fail "$name loads gpuvfio for ids on the command line or in modprobe.d, and not without ids" "$tmp/early"
 		fi
 	done
 else
 	echo "skip - install: the early-load scripts with a stand-in /proc/cmdline need root and unshare --mount"
 fi
 
-exit "$failed"
+gv_exit

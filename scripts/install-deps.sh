@@ -11,6 +11,8 @@ set -eu
 # image (not `dracut`, which conflicts with initramfs-tools; dracut-core does
 # not, and installs no kernel hooks), shellcheck for the boot scripts.
 # Bench (make bench): driverctl, which gpuvfio is measured against.
+# Host tier (tests/host/): mmdebstrap builds the Debian image from this
+# machine's apt sources, e2fsprogs makes its disk (mkfs.ext4 -d, debugfs).
 PACKAGES="
 build-essential pkg-config
 libnl-3-dev libnl-genl-3-dev libpci-dev pci.ids pciutils
@@ -19,6 +21,7 @@ qemu-system-x86 busybox-static kmod cpio xz-utils zstd
 dkms dpkg-dev clang libclang-rt-14-dev jq python3
 debhelper dh-dkms initramfs-tools dracut-core shellcheck
 driverctl
+mmdebstrap e2fsprogs
 "
 
 missing=

@@ -20,27 +20,9 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${GV_BUILD:-$ROOT/build}
 OUT=$BUILD/package
 
-failed=0
-ok() { echo "ok - package: $*"; }
-fail() {
-	echo "FAIL - package: $1"
-	shift
-	for f in "$@"; do
-		tail -n 30 "$f" | sed 's/^/#   /'
-	done
-	failed=1
-}
-skip() { echo "skip - package: $*"; }
-# check DESCRIPTION COMMAND...: ok when COMMAND exits 0; its output is shown on failure.
-check() {
-	local desc=$1
-	shift
-	if "$@" >"$OUT/check.out" 2>&1; then
-		ok "$desc"
-	else
-		fail "$desc" "$OUT/check.out"
-	fi
-}
+GV_CHECK_PREFIX=package
+# shellcheck source=scripts/results.sh
+. "$ROOT/scripts/results.sh"
 
 if [ $# -gt 0 ]; then
 	releases=("$@")
@@ -66,22 +48,22 @@ fi
 
 changelog_version=$(cd "$OUT/src" && dpkg-parsechangelog -S Version)
 if [ "$changelog_version" = "$version" ]; then
-	ok "debian/changelog's version is VERSION ($version)"
+	gv_ok "debian/changelog's version is VERSION ($version)"
 else
-	fail "debian/changelog's version ($changelog_version) is VERSION ($version)"
+	gv_fail "debian/changelog's version ($changelog_version) is VERSION ($version)"
 fi
 
 start=$SECONDS
 if (cd "$OUT/src" && dpkg-buildpackage -us -uc -b) >"$OUT/build.log" 2>&1; then
-	ok "dpkg-buildpackage -us -uc -b from a clean copy ($((SECONDS - start)) s)"
+	gv_ok "dpkg-buildpackage -us -uc -b from a clean copy ($((SECONDS - start)) s)"
 else
-	fail "dpkg-buildpackage -us -uc -b from a clean copy" "$OUT/build.log"
-	exit 1
+	gv_fail "dpkg-buildpackage -us -uc -b from a clean copy" "$OUT/build.log"
+	gv_exit
 fi
 deb=$OUT/gpuvfio_${version}_$(dpkg --print-architecture).deb
 dkms_deb=$OUT/gpuvfio-dkms_${version}_all.deb
 for f in "$deb" "$dkms_deb"; do
-	[ -f "$f" ] || { fail "dpkg-buildpackage made $(basename "$f")"; exit 1; }
+	[ -f "$f" ] || { gv_fail "dpkg-buildpackage made $(basename "$f")"; gv_exit; }
 done
 
 # contains DEB PATH...: the package holds every PATH.
@@ -94,39 +76,39 @@ contains() {
 	done
 	[ -z "$missing" ] || { echo "missing from $(basename "$deb"):$missing"; return 1; }
 }
-check "gpuvfio holds the tool, man page, completion, modprobe.d file, initramfs-tools hook and dracut module" \
+gv_check "gpuvfio holds the tool, man page, completion, modprobe.d file, initramfs-tools hook and dracut module" \
 	contains "$deb" /usr/sbin/gpuvfio /usr/share/man/man8/gpuvfio.8.gz \
 	/usr/share/bash-completion/completions/gpuvfio /etc/modprobe.d/gpuvfio.conf \
 	/usr/share/initramfs-tools/hooks/gpuvfio /usr/share/initramfs-tools/scripts/init-top/gpuvfio \
 	/usr/lib/dracut/modules.d/90gpuvfio/module-setup.sh /usr/lib/dracut/modules.d/90gpuvfio/gpuvfio-load.sh
-check "gpuvfio-dkms holds dkms.conf and the module's sources in /usr/src/gpuvfio-$version" \
+gv_check "gpuvfio-dkms holds dkms.conf and the module's sources in /usr/src/gpuvfio-$version" \
 	contains "$dkms_deb" "/usr/src/gpuvfio-$version/dkms.conf" "/usr/src/gpuvfio-$version/Kbuild" \
 	"/usr/src/gpuvfio-$version/kmod/Kbuild" "/usr/src/gpuvfio-$version/kmod/main.c" \
 	"/usr/src/gpuvfio-$version/include/uapi/linux/gpuvfio.h"
-check "gpuvfio-dkms holds nothing built" \
+gv_check "gpuvfio-dkms holds nothing built" \
 	sh -c "! dpkg-deb -c '$dkms_deb' | grep -E '\\.(o|ko|cmd|mod)\$'"
-check "gpuvfio-dkms depends on dkms (dh_dkms)" \
+gv_check "gpuvfio-dkms depends on dkms (dh_dkms)" \
 	sh -c "dpkg-deb -f '$dkms_deb' Depends | grep -q '\\<dkms\\>'"
-check "/etc/modprobe.d/gpuvfio.conf is a conffile" \
+gv_check "/etc/modprobe.d/gpuvfio.conf is a conffile" \
 	sh -c "dpkg-deb --ctrl-tarfile '$deb' | tar -xOf - ./conffiles | grep -qx /etc/modprobe.d/gpuvfio.conf"
-check "both packages trigger update-initramfs" \
+gv_check "both packages trigger update-initramfs" \
 	sh -c "for d in '$deb' '$dkms_deb'; do dpkg-deb --ctrl-tarfile \"\$d\" | tar -xOf - ./triggers | grep -q 'update-initramfs' || exit 1; done"
 
 # ---- install for real ----------------------------------------------------
 
 if [ "$(id -u)" != 0 ]; then
-	skip "installing the packages needs root (dpkg -i): not root"
-	exit "$failed"
+	gv_skip "installing the packages needs root (dpkg -i): not root"
+	gv_exit
 fi
 for pkg in gpuvfio gpuvfio-dkms; do
 	if dpkg-query -W -f='${db:Status-Status}\n' "$pkg" 2>/dev/null | grep -qv not-installed; then
-		skip "installing the packages: $pkg is installed on this machine already, and is not this test's to remove"
-		exit "$failed"
+		gv_skip "installing the packages: $pkg is installed on this machine already, and is not this test's to remove"
+		gv_exit
 	fi
 done
 if [ -e "/var/lib/dkms/gpuvfio" ] || [ -e "/usr/src/gpuvfio-$version" ]; then
-	skip "installing the packages: gpuvfio is in DKMS or /usr/src already (make install?), and is not this test's to remove"
-	exit "$failed"
+	gv_skip "installing the packages: gpuvfio is in DKMS or /usr/src already (make install?), and is not this test's to remove"
+	gv_exit
 fi
 
 # What installing and purging would leave on the machine, put back afterwards:
@@ -138,7 +120,7 @@ for rel in "${releases[@]}"; do
 	modfiles_before[$rel]=$(ls "/lib/modules/$rel" 2>/dev/null || true)
 done
 ids_conf=/etc/modprobe.d/gpuvfio-ids.conf
-[ ! -e "$ids_conf" ] || { skip "installing the packages: $ids_conf exists already"; exit "$failed"; }
+[ ! -e "$ids_conf" ] || { gv_skip "installing the packages: $ids_conf exists already"; gv_exit; }
 
 cleanup() {
 	set +e
@@ -160,48 +142,48 @@ trap cleanup EXIT
 export DEBIAN_FRONTEND=noninteractive
 start=$SECONDS
 if dpkg -i "$deb" "$dkms_deb" >"$OUT/install.log" 2>&1; then
-	ok "dpkg -i gpuvfio gpuvfio-dkms ($((SECONDS - start)) s, DKMS builds and the initramfs trigger included)"
+	gv_ok "dpkg -i gpuvfio gpuvfio-dkms ($((SECONDS - start)) s, DKMS builds and the initramfs trigger included)"
 else
-	fail "dpkg -i gpuvfio gpuvfio-dkms" "$OUT/install.log"
-	exit 1
+	gv_fail "dpkg -i gpuvfio gpuvfio-dkms" "$OUT/install.log"
+	gv_exit
 fi
 
 dkms status 2>/dev/null | sed 's/^/#   dkms status: /'
 for rel in "${releases[@]}"; do
 	if [ ! -e "/lib/modules/$rel/build" ]; then
-		fail "$rel: its headers are installed (/lib/modules/$rel/build)"
+		gv_fail "$rel: its headers are installed (/lib/modules/$rel/build)"
 		continue
 	fi
 	if dkms status -m gpuvfio -v "$version" -k "$rel" 2>/dev/null | grep -q ': installed'; then
-		ok "$rel: installing gpuvfio-dkms built and installed the module (dkms status: installed)"
+		gv_ok "$rel: installing gpuvfio-dkms built and installed the module (dkms status: installed)"
 	else
-		fail "$rel: installing gpuvfio-dkms built and installed the module (dkms status: installed)" "$OUT/install.log"
+		gv_fail "$rel: installing gpuvfio-dkms built and installed the module (dkms status: installed)" "$OUT/install.log"
 		continue
 	fi
 	ko=$(compgen -G "/lib/modules/$rel/updates/dkms/gpuvfio.ko*" | head -n 1 || true)
 	if [ -n "$ko" ]; then
-		ok "$rel: the module is $ko"
+		gv_ok "$rel: the module is $ko"
 	else
-		fail "$rel: the module is in /lib/modules/$rel/updates/dkms"
+		gv_fail "$rel: the module is in /lib/modules/$rel/updates/dkms"
 		continue
 	fi
 	# What Secure Boot needs (docs/install.md): DKMS signs with its MOK key.
 	signer=$(modinfo -F signer "$ko" 2>/dev/null || true)
 	if [ "$signer" = "DKMS module signing key" ] && [ -f /var/lib/dkms/mok.pub ]; then
-		ok "$rel: DKMS signed it with its MOK key (signer '$signer', certificate /var/lib/dkms/mok.pub)"
+		gv_ok "$rel: DKMS signed it with its MOK key (signer '$signer', certificate /var/lib/dkms/mok.pub)"
 	else
-		fail "$rel: DKMS signed it with its MOK key (signer is '$signer')"
+		gv_fail "$rel: DKMS signed it with its MOK key (signer is '$signer')"
 	fi
 	if [ ! -d "/lib/modules/$rel/kernel" ]; then
-		skip "$rel: the softdep as modprobe resolves it: /lib/modules/$rel has no snd_hda_intel (only the headers are installed)"
+		gv_skip "$rel: the softdep as modprobe resolves it: /lib/modules/$rel has no snd_hda_intel (only the headers are installed)"
 	elif modprobe -S "$rel" --show-depends snd_hda_intel 2>&1 | grep -B100 'snd-hda-intel\.ko' | grep -q 'gpuvfio\.ko'; then
-		ok "$rel: modprobe loads gpuvfio before snd_hda_intel (the installed softdep)"
+		gv_ok "$rel: modprobe loads gpuvfio before snd_hda_intel (the installed softdep)"
 	else
-		fail "$rel: modprobe loads gpuvfio before snd_hda_intel (the installed softdep)"
+		gv_fail "$rel: modprobe loads gpuvfio before snd_hda_intel (the installed softdep)"
 		modprobe -S "$rel" --show-depends snd_hda_intel 2>&1 | sed 's/^/#   /'
 	fi
 done
-check "the installed gpuvfio runs (gpuvfio --version)" /usr/sbin/gpuvfio --version
+gv_check "the installed gpuvfio runs (gpuvfio --version)" /usr/sbin/gpuvfio --version
 
 # What `gpuvfio ids set ... --persist` writes: the initramfs must carry it.
 echo "options gpuvfio ids=1234:1111" >"$ids_conf"
@@ -220,23 +202,23 @@ in_listing() {
 
 for rel in "${releases[@]}"; do
 	if [ ! -d "/lib/modules/$rel/kernel" ]; then
-		skip "$rel: mkinitramfs and dracut: /lib/modules/$rel holds no kernel modules (only the headers are installed; the image package is not), and both build from there"
+		gv_skip "$rel: mkinitramfs and dracut: /lib/modules/$rel holds no kernel modules (only the headers are installed; the image package is not), and both build from there"
 		continue
 	fi
 	img=$OUT/initrd.img-$rel
 	start=$SECONDS
 	if mkinitramfs -o "$img" "$rel" >"$OUT/mkinitramfs-$rel.log" 2>&1; then
-		ok "$rel: mkinitramfs -o $img ($((SECONDS - start)) s)"
+		gv_ok "$rel: mkinitramfs -o $img ($((SECONDS - start)) s)"
 	else
-		fail "$rel: mkinitramfs -o $img" "$OUT/mkinitramfs-$rel.log"
+		gv_fail "$rel: mkinitramfs -o $img" "$OUT/mkinitramfs-$rel.log"
 		continue
 	fi
 	grep '^W: gpuvfio' "$OUT/mkinitramfs-$rel.log" | sed 's/^/#   /' || true
 	lsinitramfs "$img" >"$OUT/lsinitramfs-$rel.txt"
-	check "$rel: lsinitramfs shows gpuvfio.ko, vfio-pci.ko, gpuvfio's modprobe.d files and init-top script" \
+	gv_check "$rel: lsinitramfs shows gpuvfio.ko, vfio-pci.ko, gpuvfio's modprobe.d files, the hook's resolved options and init-top script" \
 		in_listing "$OUT/lsinitramfs-$rel.txt" '/updates/dkms/gpuvfio\.ko' '/vfio/pci/vfio-pci\.ko' \
 		'/vfio/vfio_iommu_type1\.ko' '^etc/modprobe\.d/gpuvfio\.conf$' '^etc/modprobe\.d/gpuvfio-ids\.conf$' \
-		'^scripts/init-top/gpuvfio$'
+		'^etc/modprobe\.d/zz-gpuvfio-initramfs\.conf$' '^scripts/init-top/gpuvfio$'
 	# Inside the image: its own modprobe, configuration and modules.
 	un=$OUT/initrd-$rel.d
 	rm -rf "$un"
@@ -245,13 +227,13 @@ for rel in "${releases[@]}"; do
 	[ -d "$un/main" ] && main=$un/main
 	imgmodprobe=(modprobe -d "$main" -C "$main/etc/modprobe.d" -S "$rel")
 	"${imgmodprobe[@]}" --show-depends gpuvfio >"$OUT/show-depends-$rel.txt" 2>&1 || true
-	check "$rel: in the image, modprobe gpuvfio loads vfio-pci first and passes ids=1234:1111" \
+	gv_check "$rel: in the image, modprobe gpuvfio loads vfio-pci first and passes ids=1234:1111" \
 		sh -c "grep -A100 'vfio-pci\.ko' '$OUT/show-depends-$rel.txt' | grep -q 'gpuvfio\.ko.* ids=1234:1111' ||
 			{ cat '$OUT/show-depends-$rel.txt'; exit 1; }"
 	"${imgmodprobe[@]}" -c >"$OUT/config-$rel.txt" 2>&1 || true
-	check "$rel: in the image, the softdeps for nvidia, nouveau, amdgpu, radeon and snd_hda_intel" \
+	gv_check "$rel: in the image, the softdeps for nvidia, nouveau, amdgpu, radeon and snd_hda_intel" \
 		sh -c "for d in nvidia nouveau amdgpu radeon snd_hda_intel; do grep -qx \"softdep \$d pre: gpuvfio\" '$OUT/config-$rel.txt' || exit 1; done"
-	check "$rel: init-top runs gpuvfio before udev (scripts/init-top/ORDER)" \
+	gv_check "$rel: init-top runs gpuvfio before udev (scripts/init-top/ORDER)" \
 		sh -c "grep -e '/init-top/gpuvfio ' -e '/init-top/udev ' '$main/scripts/init-top/ORDER' | head -n 1 | grep -q gpuvfio ||
 			{ cat '$main/scripts/init-top/ORDER'; exit 1; }"
 done
@@ -259,7 +241,7 @@ done
 # ---- dracut --------------------------------------------------------------
 
 if ! command -v dracut >/dev/null; then
-	skip "dracut: not installed (dracut-core; scripts/install-deps.sh installs it), so no dracut image; scripts/install-check.sh checks the module's files"
+	gv_skip "dracut: not installed (dracut-core; scripts/install-deps.sh installs it), so no dracut image; scripts/install-check.sh checks the module's files"
 else
 	for rel in "${releases[@]}"; do
 		[ -d "/lib/modules/$rel/kernel" ] || continue
@@ -269,25 +251,29 @@ else
 		# whole set: this machine is no boot target.
 		if dracut --force --no-hostonly --no-early-microcode --no-compress \
 			--modules "kernel-modules gpuvfio" "$img" "$rel" >"$OUT/dracut-$rel.log" 2>&1; then
-			ok "$rel: dracut --modules 'kernel-modules gpuvfio' $img ($((SECONDS - start)) s)"
+			gv_ok "$rel: dracut --modules 'kernel-modules gpuvfio' $img ($((SECONDS - start)) s)"
 		else
-			fail "$rel: dracut --modules 'kernel-modules gpuvfio'" "$OUT/dracut-$rel.log"
+			gv_fail "$rel: dracut --modules 'kernel-modules gpuvfio'" "$OUT/dracut-$rel.log"
 			continue
 		fi
 		lsinitrd "$img" >"$OUT/lsinitrd-$rel.txt" 2>&1 || true
-		check "$rel: lsinitrd shows gpuvfio.ko, vfio-pci.ko, gpuvfio's modprobe.d files and pre-udev hook" \
+		gv_check "$rel: lsinitrd shows gpuvfio.ko, vfio-pci.ko, gpuvfio's options as modprobe resolves them and pre-udev hook" \
 			in_listing "$OUT/lsinitrd-$rel.txt" 'updates/dkms/gpuvfio\.ko' 'vfio/pci/vfio-pci\.ko' \
-			' etc/modprobe\.d/gpuvfio\.conf$' ' etc/modprobe\.d/gpuvfio-ids\.conf$' \
-			'hooks/pre-udev/00-gpuvfio-load\.sh$'
+			' etc/modprobe\.d/zz-gpuvfio-initramfs\.conf$' 'hooks/pre-udev/00-gpuvfio-load\.sh$'
+		gv_check "$rel: dracut's image has the softdeps and the persisted ids (lsinitrd -f)" \
+			sh -c "lsinitrd -f etc/modprobe.d/zz-gpuvfio-initramfs.conf '$img' >'$OUT/dracut-conf-$rel.txt' &&
+				grep -qx 'options gpuvfio ids=1234:1111' '$OUT/dracut-conf-$rel.txt' &&
+				grep -qx 'softdep snd_hda_intel pre: gpuvfio' '$OUT/dracut-conf-$rel.txt' ||
+				{ cat '$OUT/dracut-conf-$rel.txt'; exit 1; }"
 	done
 fi
 
 # ---- purge ---------------------------------------------------------------
 
 if dpkg --purge gpuvfio gpuvfio-dkms >"$OUT/purge.log" 2>&1; then
-	ok "dpkg --purge gpuvfio gpuvfio-dkms"
+	gv_ok "dpkg --purge gpuvfio gpuvfio-dkms"
 else
-	fail "dpkg --purge gpuvfio gpuvfio-dkms" "$OUT/purge.log"
+	gv_fail "dpkg --purge gpuvfio gpuvfio-dkms" "$OUT/purge.log"
 fi
 left=$( {
 	dkms status -m gpuvfio 2>/dev/null
@@ -299,9 +285,9 @@ left=$( {
 	done
 } )
 if [ -z "$left" ]; then
-	ok "after the purge: no module, no DKMS entry, no sources, no configuration (gpuvfio-ids.conf too), no boot files"
+	gv_ok "after the purge: no module, no DKMS entry, no sources, no configuration (gpuvfio-ids.conf too), no boot files"
 else
-	fail "after the purge: nothing of gpuvfio is left"
+	gv_fail "after the purge: nothing of gpuvfio is left"
 	printf '%s\n' "$left" | sed 's/^/#   left: /'
 fi
-exit "$failed"
+gv_exit

@@ -1,12 +1,97 @@
 # shellcheck shell=sh
-# Sourced by scripts/check.sh, scripts/check-debug.sh and .ci/run: what a
-# check line looks like in their output and in the QEMU suite's ("ok - ..."
-# or "FAIL - ...", QEMU ones after "RELEASE: "), and the failures of a run.
+# The one definition of a check line and of a run's totals, sourced by
+# scripts/check.sh, check-debug.sh, dkms-check.sh, install-check.sh,
+# package-check.sh, tests/host/run.sh and .ci/run.
+#
+# A check line is "ok - WHAT: description" or "FAIL - WHAT: description"
+# (the QEMU suite's come after "RELEASE: "), "#"-lines under a FAIL show
+# why, and "skip - WHAT: what did not run, because why" counts as neither.
+# A script that checks sets GV_CHECK_PREFIX to its WHAT, writes its lines
+# with gv_ok, gv_fail, gv_skip and gv_check, and ends with gv_totals and
+# gv_exit; a script that runs others counts their lines with gv_count_log.
 
 GV_OK_RE='^([^ ]+: )?ok - '
 GV_FAIL_RE='^([^ ]+: )?FAIL - '
 
+gv_passed=0
+gv_failed=0
+
 # gv_failures FILE...: the FAIL lines of the files, in order.
 gv_failures() {
 	grep -hE "$GV_FAIL_RE" "$@" || true
+}
+
+# gv_ok DESCRIPTION...
+gv_ok() {
+	echo "ok - ${GV_CHECK_PREFIX:+$GV_CHECK_PREFIX: }$*"
+	gv_passed=$((gv_passed + 1))
+}
+
+# gv_fail DESCRIPTION [FILE...]: the last 30 lines of each FILE follow as
+# "#" lines.
+gv_fail() {
+	echo "FAIL - ${GV_CHECK_PREFIX:+$GV_CHECK_PREFIX: }$1"
+	shift
+	for _gv_file in "$@"; do
+		tail -n 30 "$_gv_file" | sed 's/^/#   /'
+	done
+	gv_failed=$((gv_failed + 1))
+}
+
+# gv_skip WHAT, because WHY: a check that did not run, and why.
+gv_skip() {
+	echo "skip - ${GV_CHECK_PREFIX:+$GV_CHECK_PREFIX: }$*"
+}
+
+# gv_check DESCRIPTION COMMAND...: ok when COMMAND exits 0; otherwise FAIL,
+# with COMMAND's output. Returns 0 either way (the scripts run with set -e).
+gv_check() {
+	_gv_desc=$1
+	shift
+	_gv_out=$(mktemp "${TMPDIR:-/tmp}/gv-check.XXXXXX")
+	if "$@" >"$_gv_out" 2>&1; then
+		gv_ok "$_gv_desc"
+	else
+		gv_fail "$_gv_desc" "$_gv_out"
+	fi
+	rm -f "$_gv_out"
+}
+
+# gv_count_log FILE: add the check lines of FILE (another script's output)
+# to the totals; sets gv_log_failed to its FAIL lines.
+gv_count_log() {
+	_gv_p=$(grep -cE "$GV_OK_RE" "$1" || true)
+	gv_log_failed=$(grep -cE "$GV_FAIL_RE" "$1" || true)
+	gv_passed=$((gv_passed + _gv_p))
+	gv_failed=$((gv_failed + gv_log_failed))
+}
+
+# gv_count_line LINE: print a check line made elsewhere (a guest's) and
+# count it.
+gv_count_line() {
+	printf '%s\n' "$1"
+	if printf '%s\n' "$1" | grep -qE "$GV_OK_RE"; then
+		gv_passed=$((gv_passed + 1))
+	elif printf '%s\n' "$1" | grep -qE "$GV_FAIL_RE"; then
+		gv_failed=$((gv_failed + 1))
+	fi
+}
+
+# gv_totals [LABEL]: "N passed, N failed", the closing line of a run; with
+# LABEL, "== LABEL: N passed, N failed", the closing line of one step of a
+# run (which the run's own closing line then adds up).
+gv_totals() {
+	if [ $# -gt 0 ]; then
+		echo "== $1: $gv_passed passed, $gv_failed failed"
+	else
+		echo "$gv_passed passed, $gv_failed failed"
+	fi
+}
+
+# gv_exit: the step's closing line (gv_totals GV_CHECK_PREFIX), then exit 0
+# when no check failed, 1 otherwise.
+gv_exit() {
+	[ -z "${GV_CHECK_PREFIX:-}" ] || gv_totals "$GV_CHECK_PREFIX"
+	[ "$gv_failed" = 0 ] || exit 1
+	exit 0
 }

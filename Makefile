@@ -9,6 +9,8 @@
 #   make check              every test (installs what it needs; as root)
 #   make demo               boot a VM and show gpuvfio at work
 #   make bench              gpuvfio vs the script way and driverctl, in a VM
+#   make check-host         a real Debian 12 system with the packages, under
+#                           QEMU (tests/host; not yet in make check)
 #   make check-debug        the QEMU suite on debug kernels (KASAN, lockdep,
 #                           kmemleak, UBSAN; and KCSAN), built and cached on
 #                           first use (GV_DEBUG_VARIANTS=kcsan: KCSAN only)
@@ -75,6 +77,9 @@ bench:
 
 check-debug:
 	scripts/check-debug.sh
+
+check-host:
+	tests/host/run.sh
 
 install: install-cli install-boot install-module
 	@echo "gpuvfio installed. Set the ids to claim at boot (docs/install.md), then"
@@ -148,7 +153,7 @@ ifeq ($(DESTDIR),)
 	depmod $(KVER)
 endif
 
-.PHONY: all module cli clean deps check check-debug demo bench install install-cli install-boot \
+.PHONY: all module cli clean deps check check-debug check-host demo bench install install-cli install-boot \
 	install-module install-module-none install-module-dkms install-module-kbuild \
 	uninstall uninstall-cli uninstall-boot uninstall-module uninstall-module-none \
 	uninstall-module-dkms uninstall-module-kbuild

@@ -1,12 +1,13 @@
 #!/bin/bash
 # Everything a contributor (and CI) runs: `make check`.
 #
-#   scripts/check.sh [--kernel PATTERN]... [--only SCRIPT]... [--no-deps] [--no-host]
+#   scripts/check.sh [--kernel PATTERN]... [--only SCRIPT]... [--no-deps] [--host]
 #
 #   --kernel 6.12     only that kernel line (6.1, 6.12) or release (QEMU, DKMS)
 #   --only 10-status  only the guest scripts whose name starts with SCRIPT
 #   --no-deps         do not run scripts/install-deps.sh
-#   --no-host         do not run the host tier (tests/host/run.sh)
+#   --host            also run the host tier (tests/host/run.sh; or GV_HOST=1):
+#                     not yet part of the default run (see README.md)
 #
 # Steps: install the dependencies, fetch the kernels, build the CLI, host
 # unit tests, the QEMU suite on every kernel line (which also builds the
@@ -29,12 +30,13 @@ cd "$ROOT"
 patterns=()
 run_args=()
 deps=1
-host=1
+host=${GV_HOST:-0}
 while [ $# -gt 0 ]; do
 	case $1 in
 	--kernel) [ $# -ge 2 ] || exit 2; patterns+=("$2"); run_args+=(--kernel "$2"); shift 2 ;;
 	--only) [ $# -ge 2 ] || exit 2; run_args+=(--only "$2"); host=0; shift 2 ;;
 	--no-deps) deps=0; shift ;;
+	--host) host=1; shift ;;
 	--no-host) host=0; shift ;;
 	*) sed -n '4,10s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
@@ -147,7 +149,7 @@ if [ "$host" = 1 ]; then
 	step host tests/host/run.sh || true
 else
 	echo
-	gv_skip "host: the host tier (tests/host/run.sh), because --only or --no-host was given"
+	gv_skip "host: the real-Debian-host tier (tests/host/run.sh, make check-host), because it is not yet part of make check: its purge scenario still fails and it takes about 30 min on 2 cores (issue 14)"
 fi
 
 finish

@@ -8,7 +8,9 @@
 #   --release REL    a kernel already prepared in build/kernels/REL (the debug
 #                    kernels of scripts/debug-kernel.sh); repeatable
 #   --only 10-status only scripts whose name starts with this (repeatable)
-#   --timeout S      hang guard for one boot (default 300, env GV_TIMEOUT)
+#   --timeout S      hang guard for one boot (default 600, env GV_TIMEOUT;
+#                    the longest boot, eleven scripts, takes about 4 min on
+#                    an idle 2-core machine and over 5 on a loaded one)
 #   --append ARGS    more kernel command line for every boot, after the
 #                    standard one (a later value of a parameter wins)
 #   --no-total       leave out the closing "N passed, N failed" line
@@ -37,7 +39,7 @@ usage() {
 patterns=()
 prepared=()
 only=()
-timeout=${GV_TIMEOUT:-300}
+timeout=${GV_TIMEOUT:-600}
 print_total=1
 append_all=
 while [ $# -gt 0 ]; do

@@ -32,7 +32,7 @@ BUILD=${GV_BUILD:-$ROOT/build}
 . "$ROOT/tests/qemu/common.sh"
 
 usage() {
-	sed -n '5,14s/^# \{0,1\}//p' "$0" >&2
+	sed -n '5,16s/^# \{0,1\}//p' "$0" >&2
 	exit 2
 }
 

@@ -3,7 +3,8 @@
 # Idempotent: when every package is already installed it does not touch apt.
 set -eu
 
-# Build: compiler, kernel headers of both supported lines, the CLI's libraries.
+# Build: compiler, kernel headers of both supported lines, the CLI's libraries
+# (libxml2 for the libvirt hook only).
 # Tests: QEMU and what goes into the guest's initramfs; dkms for the DKMS check;
 # clang and its libFuzzer runtime for the fuzz targets; jq for JSON checks.
 # Packaging (scripts/package-check.sh): debhelper and dh-dkms for
@@ -13,15 +14,21 @@ set -eu
 # Bench (make bench): driverctl, which gpuvfio is measured against.
 # Host tier (tests/host/): mmdebstrap builds the Debian image from this
 # machine's apt sources, e2fsprogs makes its disk (mkfs.ext4 -d, debugfs).
+# Integration output (tests/unit/integration_test.sh): libvirt-clients for
+# virt-xml-validate and libvirt's schemas, python3-nova (Zed) whose own code
+# parses `gpuvfio nova`, python3-yaml for `gpuvfio kubevirt`. python3-nova
+# is the heavy one: about 210 packages, 48 MB to download, 294 MB on disk,
+# under 3 minutes to install on a fresh Debian 12.
 PACKAGES="
 build-essential pkg-config
-libnl-3-dev libnl-genl-3-dev libpci-dev pci.ids pciutils
+libnl-3-dev libnl-genl-3-dev libpci-dev libxml2-dev pci.ids pciutils
 linux-headers-amd64 linux-headers-6.12-amd64
 qemu-system-x86 busybox-static kmod cpio xz-utils zstd
 dkms dpkg-dev clang libclang-rt-14-dev jq python3
 debhelper dh-dkms initramfs-tools dracut-core shellcheck
 driverctl
 mmdebstrap e2fsprogs
+libvirt-clients python3-nova python3-yaml
 "
 
 missing=

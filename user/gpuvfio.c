@@ -44,6 +44,12 @@ static const struct command {
 	  NULL },
 	{ "check", cmd_check, "Check whether this host is ready for GPU passthrough",
 	  NULL },
+	{ "xml", cmd_xml, "Print libvirt <hostdev> elements for cards, one guest slot per card",
+	  "[-b|--guest-bus BUS] [-s|--guest-slot SLOT] [-f|--function N] [-H|--hide-hypervisor] TARGET..." },
+	{ "nova", cmd_nova, "Print OpenStack nova's [pci] device_spec and alias lines for the claimed cards",
+	  "[-r|--resource-class CLASS] [-t|--trait TRAIT]... [-p|--numa-policy POLICY]" },
+	{ "kubevirt", cmd_kubevirt, "Print KubeVirt's pciHostDevices entries for the claimed cards",
+	  "[-d|--domain DOMAIN] [-e|--external]" },
 	{ "help", cmd_help, "Show this help, or a command's (help COMMAND)",
 	  "[COMMAND]" },
 };

@@ -36,6 +36,9 @@ int cmd_ids(int argc, char **argv);
 int cmd_exclude(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_xml(int argc, char **argv);
+int cmd_nova(int argc, char **argv);
+int cmd_kubevirt(int argc, char **argv);
 
 /* The module's configuration, from netlink or, failing that, sysfs. */
 struct gv_config {

@@ -10,11 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devsrc.h"
 #include "gpuvfio.h"
 #include "groups.h"
 #include "json.h"
-#include "nl.h"
-#include "pci.h"
 #include "status.h"
 #include "sysfs.h"
 
@@ -356,122 +355,6 @@ int gv_status_print(FILE *f, bool json, const struct gv_config *cfg,
 	return 0;
 }
 
-static const char *nl_reason(int err)
-{
-	if (err == -ENOSYS)
-		return "the module does not know GET_CONFIG";
-	if (err == -ENOENT)
-		return "no gpuvfio netlink family";
-	return strerror(-err);
-}
-
-void gv_status_get_config(struct gv_config *cfg)
-{
-	struct gv_nl *nl;
-	int ret;
-
-	memset(cfg, 0, sizeof(*cfg));
-	if (!gv_module_loaded())
-		return;
-	/* A moved sysfs root is a test tree: the kernel's answers would
-	 * not belong to it. */
-	if (!gv_sysfs_overridden()) {
-		ret = gv_nl_open(&nl);
-		if (!ret) {
-			ret = gv_nl_get_config(nl, cfg);
-			gv_nl_close(nl);
-		}
-		if (!ret)
-			return;
-		gv_err("could not ask the module over netlink (%s); reading its configuration from sysfs",
-		       nl_reason(ret));
-	}
-	ret = gv_sysfs_read_config(cfg);
-	if (ret < 0)
-		gv_err("could not read the module's configuration in %s/kernel/gpuvfio: %s",
-		       gv_sysfs_root(), strerror(-ret));
-	cfg->loaded = true;
-	cfg->source = "sysfs";
-}
-
-void gv_host_apply_kernel(struct gv_host *h, const struct gv_nl_dev *devs,
-			  size_t ndevs, const struct gv_nl_group *groups,
-			  size_t ngroups)
-{
-	struct gv_group *g;
-	struct gv_addr addr;
-	struct gv_dev *d;
-	const char *state;
-	size_t i, k;
-
-	for (i = 0; i < ndevs; i++) {
-		if (gv_parse_addr(devs[i].addr, strlen(devs[i].addr), &addr))
-			continue;
-		d = (struct gv_dev *)gv_host_find(h, &addr);
-		if (!d)
-			continue;
-		d->kernel = true;
-		state = gv_nl_state_name(devs[i].state);
-		snprintf(d->state, sizeof(d->state), "%s", state ? state : "");
-		d->managed = devs[i].managed;
-		snprintf(d->orig_driver, sizeof(d->orig_driver), "%s",
-			 d->managed ? devs[i].orig_driver : "");
-		snprintf(d->orig_override, sizeof(d->orig_override), "%s",
-			 d->managed ? devs[i].orig_override : "");
-	}
-	if (ndevs)
-		h->kernel = true;
-	for (i = 0; i < ngroups; i++) {
-		for (k = 0; k < h->ngroups; k++) {
-			g = &h->groups[k];
-			if ((uint32_t)g->id != groups[i].id)
-				continue;
-			g->kernel = true;
-			g->vfio_user = groups[i].vfio_user;
-			g->busy = groups[i].busy;
-		}
-	}
-}
-
-/*
- * The module's view of every device and group, over netlink: a device in
- * the middle of a bind shows "binding". Without it (an older module, no
- * netlink), sysfs's view stands, with a word on stderr.
- */
-static void kernel_view(struct gv_host *h)
-{
-	struct gv_nl_group *groups = NULL;
-	struct gv_nl_dev *devs = NULL;
-	size_t ndevs = 0, ngroups = 0;
-	struct gv_nl *nl;
-	int ret;
-
-	/* A moved sysfs root is a test tree: the kernel's answers would not
-	 * belong to it. */
-	if (gv_sysfs_overridden() || !gv_module_loaded())
-		return;
-	if (gv_nl_open(&nl))
-		return;	/* gv_status_get_config() has said so already */
-	if (!gv_nl_has_op(nl, GPUVFIO_CMD_GET_DEVICE) ||
-	    !gv_nl_has_op(nl, GPUVFIO_CMD_GET_GROUP)) {
-		gv_err("the loaded gpuvfio module is too old to report devices in transition (no GPUVFIO_CMD_GET_DEVICE): update it; showing sysfs's view");
-		goto out;
-	}
-	ret = gv_nl_dump_devices(nl, &devs, &ndevs);
-	if (!ret)
-		ret = gv_nl_dump_groups(nl, &groups, &ngroups);
-	if (ret) {
-		gv_err("could not read the module's devices over netlink (%s); showing sysfs's view",
-		       ret == -EINTR ? "they kept changing while read" : strerror(-ret));
-		goto out;
-	}
-	gv_host_apply_kernel(h, devs, ndevs, groups, ngroups);
-out:
-	free(devs);
-	gv_nl_groups_free(groups, ngroups);
-	gv_nl_close(nl);
-}
-
 /* Reads TARGET arguments; 0, or the exit status for a bad one. */
 static int parse_targets(int argc, char **argv, struct gv_target *t,
 			 unsigned int max, unsigned int *n)
@@ -514,6 +397,7 @@ static void target_name(const struct gv_target *t, char *buf, size_t size)
 int cmd_status(int argc, char **argv)
 {
 	struct gv_target targets[GV_MAX_LIST];
+	struct gv_devsrc src;
 	struct gv_config *cfg;
 	struct gv_host h;
 	unsigned int nt, i;
@@ -534,11 +418,13 @@ int cmd_status(int argc, char **argv)
 		gv_err("out of memory");
 		return GV_EXIT_FAILED;
 	}
-	gv_status_get_config(cfg);
+	gv_devsrc_open(&src);
+	gv_devsrc_config(&src, cfg);
 	if (!cfg->loaded && !gv_json)
 		gv_err("the gpuvfio module is not loaded (modprobe gpuvfio); showing what sysfs shows");
 
-	ret = gv_host_scan(&h);
+	ret = gv_devsrc_host(&src, &h, GV_DEVSRC_NAMES);
+	gv_devsrc_close(&src);
 	if (ret) {
 		gv_err("could not read the PCI devices in %s: %s",
 		       gv_sysfs_root(), strerror(-ret));
@@ -556,8 +442,6 @@ int cmd_status(int argc, char **argv)
 		}
 	}
 	if (!ret) {
-		kernel_view(&h);
-		gv_pci_name_devices(&h);
 		if (gv_status_print(stdout, gv_json, cfg, &h, targets, nt))
 			ret = GV_EXIT_FAILED;
 		if (fflush(stdout)) {

@@ -114,7 +114,14 @@ same "exclude add offers addresses of GPUs and their audio" "0000:01:00.0 0000:0
 same "exclude del offers the excluded addresses" "0000:03:00.0" "$(comp exclude del "")"
 same "check takes no argument" "" "$(comp check "")"
 same "monitor takes no argument" "" "$(comp monitor "")"
-same "help offers the commands" "status bind unbind ids exclude monitor check help" "$(comp help "")"
+same "help offers the commands" "status bind unbind ids exclude monitor check xml nova kubevirt help" "$(comp help "")"
+same "xml offers GPUs, their audio and their IDs" \
+	"0000:01:00.0 0000:01:00.1 0000:03:00.0 1234:1111 8086:2668 10de:1bb3" "$(comp xml "")"
+same "nothing for xml -b's bus" "" "$(comp xml -b "")"
+same "xml -H then a target" "0000:03:00.0" "$(comp xml -H 0000:03)"
+same "nova -p offers the NUMA policies" "preferred required legacy socket" "$(comp nova -p "")"
+same "nova takes no argument" "" "$(comp nova "")"
+same "nothing for kubevirt -d's domain" "" "$(comp kubevirt -d "")"
 same "help b offers bind" "bind" "$(comp help b)"
 same "help takes one command" "" "$(comp help bind "")"
 same "unknown command: nothing" "" "$(comp frobnicate "")"
@@ -126,9 +133,11 @@ same "status 1234: on a real line" "1111" "$(comp_line "gpuvfio status 1234:")"
 same "a real line ending in a blank" "show set add del" "$(comp_line "gpuvfio ids ")"
 
 # ---- against the tool's help ----------------------------------------------------
-# options TEXT: every -x and --long-option token of TEXT.
+# options TEXT: every -x and --long-option token of TEXT, but for the lines
+# of examples ("  $ virsh attach-device ... --config"), which show other
+# programs' options.
 options() {
-	grep -oE '(^|[^[:alnum:]-])--?[[:alpha:]][[:alnum:]-]*' <<<"$1" | sed -E 's/^[^-]+//' | sort -u | tr '\n' ' '
+	grep -v '^ *\$ ' <<<"$1" | grep -oE '(^|[^[:alnum:]-])--?[[:alpha:]][[:alnum:]-]*' | sed -E 's/^[^-]+//' | sort -u | tr '\n' ' '
 }
 
 if [[ ! -x $GPUVFIO ]]; then

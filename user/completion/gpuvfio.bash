@@ -9,7 +9,7 @@
 # options offered here are exactly those of `gpuvfio --help` and
 # `gpuvfio COMMAND --help`.
 
-_gpuvfio_commands="status bind unbind ids exclude monitor check help"
+_gpuvfio_commands="status bind unbind ids exclude monitor check xml nova kubevirt help"
 _gpuvfio_global_opts="-j --json -h --help -V --version"
 
 # _gpuvfio_devices [all]: "ADDRESS ID" lines for display and audio devices,
@@ -145,6 +145,38 @@ _gpuvfio()
 				;;
 			del) mapfile -t replies < <(_gpuvfio_configured "$cmd" "$cur") ;;
 			esac
+		fi
+		;;
+	xml)
+		case $prev in
+		-b | --guest-bus | -s | --guest-slot | -f | --function)
+			;;	# numbers: nothing to offer
+		*)
+			if [[ $cur == -* ]]; then
+				mapfile -t replies < <(compgen -W "-b --guest-bus -s --guest-slot -f --function -H --hide-hypervisor -j --json -h --help" -- "$cur")
+			else
+				mapfile -t replies < <(_gpuvfio_targets "$cur")
+			fi
+			;;
+		esac
+		;;
+	nova)
+		case $prev in
+		-p | --numa-policy)
+			mapfile -t replies < <(compgen -W "preferred required legacy socket" -- "$cur")
+			;;
+		-r | --resource-class | -t | --trait)
+			;;	# Placement names: nothing to offer
+		*)
+			if [[ $cur == -* ]]; then
+				mapfile -t replies < <(compgen -W "-r --resource-class -t --trait -p --numa-policy -j --json -h --help" -- "$cur")
+			fi
+			;;
+		esac
+		;;
+	kubevirt)
+		if [[ $prev != -d && $prev != --domain && $cur == -* ]]; then
+			mapfile -t replies < <(compgen -W "-d --domain -e --external -j --json -h --help" -- "$cur")
 		fi
 		;;
 	monitor | check)

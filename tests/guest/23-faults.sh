@@ -13,7 +13,7 @@ orig_ovr=$(gv_state $ALL_DEVS)
 n=1
 while [ "$n" -le 40 ]; do
 	echo "$n" >"$GV/fail_at"
-	res=$("$GVWRITE" "$GV/bind" "$GPU0")
+	res=$(gv_write "$GV/bind" "$GPU0")
 	[ "$res" = ok ] && break
 	check_eq "bind with a fault at step $n fails with EIO" EIO "$res"
 	check_eq "fault at step $n: every device back on its driver and override" \
@@ -32,7 +32,7 @@ parked=$(gv_state $ALL_DEVS)
 n=1
 while [ "$n" -le 40 ]; do
 	echo "$n" >"$GV/fail_at"
-	res=$("$GVWRITE" "$GV/unbind" "$GPU0")
+	res=$(gv_write "$GV/unbind" "$GPU0")
 	[ "$res" = ok ] && break
 	check_eq "unbind with a fault at step $n fails with EIO" EIO "$res"
 	check_eq "fault at step $n: every device still on vfio-pci" \
@@ -55,7 +55,7 @@ check_eq "all as at the start" "$orig" "$(gv_state $ALL_DEVS)"
 n=1
 while [ "$n" -le 40 ]; do
 	echo "$n" >"$GV/fail_at"
-	res=$("$GVWRITE" "$GV/bind" "$GPU0 $GPU1")
+	res=$(gv_write "$GV/bind" "$GPU0 $GPU1")
 	[ "$res" = ok ] && break
 	check_eq "two-card bind with a fault at step $n fails with EIO" EIO "$res"
 	check_eq "two-card fault at step $n: both cards as they were" \
@@ -68,7 +68,7 @@ echo 0 >"$GV/fail_at"
 check_eq "every step of a two-card bind was made to fail" 20 "$((n - 1))"
 check_eq "past the last step both cards are on vfio-pci" \
 	"vfio-pci vfio-pci vfio-pci vfio-pci vfio-pci" "$(gv_drivers $GPU0_CARD $GPU1 $GPU1_AUDIO)"
-check "the two cards go back" "$GVWRITE" "$GV/unbind" "$GPU0 $GPU1"
+expect_write "the two cards go back" ok "$GV/unbind" "$GPU0 $GPU1"
 gv_settle
 check_eq "all as at the start, after the two-card test" "$orig" "$(gv_state $ALL_DEVS)"
 check "rmmod gpuvfio" rmmod gpuvfio

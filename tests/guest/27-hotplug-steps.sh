@@ -43,7 +43,7 @@ others() {
 request() {
 	gv_mark
 	echo "$2 $GPU0" >"$GV/remove_at"
-	res=$("$GVWRITE" "$GV/$1" "$GPU0")
+	res=$(gv_write "$GV/$1" "$GPU0")
 	echo 0 >"$GV/remove_at"
 	check "$1: removed before step $2" logged "$GPU0: test: removed from the bus at step $2 "
 }

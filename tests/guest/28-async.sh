@@ -28,6 +28,18 @@ timed() {
 	took_ms=$((($($NSCLOCK) - _t0) / 1000000))
 }
 
+# What "at once" means here: under a second, against the 10 to 25 s a
+# request that waited for the bind would take. A debug kernel of `make
+# check-debug` is three to ten times slower at everything (its modprobe of
+# nbd alone takes about as long as a normal kernel's whole budget): there
+# the bound is 5 s, still far below the wait it tells apart from.
+fast_ms=1000
+slack_ms=8000
+if gv_debug_kernel; then
+	fast_ms=5000
+	slack_ms=15000
+fi
+
 jqf() { jq -r "$1" "$2" 2>/dev/null; }
 # member FILE ADDR FIELD: a field of a member of a bind/unbind report.
 member() {
@@ -106,14 +118,14 @@ check "the tool is still waiting for its transaction's end" kill -0 "$bind1"
 
 timed /tmp/nbd1.out modprobe nbd nbds_max=0
 check_eq "modprobe nbd exits 0 while the bind waits" 0 "$rc"
-check "modprobe nbd returns in under a second while the bind waits (took ${took_ms} ms; ${nbd_base_ms} ms before)" \
-	test "$took_ms" -lt 1000
+check "modprobe nbd returns in under $fast_ms ms while the bind waits (took ${took_ms} ms; ${nbd_base_ms} ms before)" \
+	test "$took_ms" -lt "$fast_ms"
 check "nbd is loaded (/sys/module/nbd)" test -d /sys/module/nbd
 check "nbd's generic netlink family is registered" $GENL_FAMILY nbd
 timed /tmp/st1.json gpuvfio -j status
 check_eq "gpuvfio -j status exits 0 while the bind waits" 0 "$rc"
-check "and answers in under a second (took ${took_ms} ms; ${status_base_ms} ms before)" \
-	test "$took_ms" -lt 1000
+check "and answers in under $fast_ms ms (took ${took_ms} ms; ${status_base_ms} ms before)" \
+	test "$took_ms" -lt "$fast_ms"
 check_eq "it shows the audio function binding" binding \
 	"$(jq -r --arg a "$GPU0_AUDIO" '.groups[].devices[] | select(.address == $a) | .state' /tmp/st1.json 2>/dev/null)"
 check "the holder is still there" kill -0 "$holder"
@@ -144,7 +156,7 @@ hold_audio || return 1
 timed /tmp/pend.json gpuvfio -j bind --force --timeout 3 "$GPU0"
 check_eq "bind --force --timeout 3 of the held card exits 4 (pending)" 4 "$rc"
 # The tool waits its timeout and a grace of 1 s; the slack is for TCG.
-check "within a few seconds (took ${took_ms} ms)" test "$took_ms" -le 8000
+check "within a few seconds (took ${took_ms} ms; at most $slack_ms)" test "$took_ms" -le "$slack_ms"
 check_eq "outcome pending" pending "$(jqf .outcome /tmp/pend.json)"
 check_eq "waiting on snd_hda_intel at the audio function" "$GPU0_AUDIO snd_hda_intel" \
 	"$(jqf '"\(.wait.address) \(.wait.driver)"' /tmp/pend.json)"
@@ -294,8 +306,8 @@ check "rmmod gpuvfio" rmmod gpuvfio || return 1
 hold_audio || return 1
 timed /tmp/claim.out modprobe gpuvfio "ids=$ID_VGA" "exclude=$GPU1"
 check_eq "modprobe gpuvfio ids=$ID_VGA exclude=$GPU1 exits 0 while the audio function is held" 0 "$rc"
-check "and returns in under a second (took ${took_ms} ms; ${load_ms} ms without ids)" \
-	test "$took_ms" -lt 1000
+check "and returns in under $fast_ms ms (took ${took_ms} ms; ${load_ms} ms without ids)" \
+	test "$took_ms" -lt "$fast_ms"
 gpuvfio -j monitor >/tmp/c-mon.json 2>/tmp/c-mon.err &
 mon=$!
 sleep 1

@@ -81,6 +81,13 @@ gv_check "gpuvfio holds the tool, man page, completion, modprobe.d file, initram
 	/usr/share/bash-completion/completions/gpuvfio /etc/modprobe.d/gpuvfio.conf \
 	/usr/share/initramfs-tools/hooks/gpuvfio /usr/share/initramfs-tools/scripts/init-top/gpuvfio \
 	/usr/lib/dracut/modules.d/90gpuvfio/module-setup.sh /usr/lib/dracut/modules.d/90gpuvfio/gpuvfio-load.sh
+# shellcheck disable=SC2016 # $1 is the inner shell's
+gv_check "gpuvfio links /etc/libvirt/hooks/qemu.d/gpuvfio to the hook and ships its switch file as a conffile" \
+	sh -c 'dpkg-deb -c "$1" | grep -q "\./etc/libvirt/hooks/qemu.d/gpuvfio -> /usr/sbin/gpuvfio-libvirt-hook\$" &&
+		dpkg-deb --ctrl-tarfile "$1" | tar -xOf - ./conffiles |
+		grep -qx /etc/gpuvfio/libvirt-hook.conf' - "$deb"
+gv_check "the libvirt hook and its man page are in gpuvfio" \
+	contains "$deb" /usr/sbin/gpuvfio-libvirt-hook /usr/share/man/man8/gpuvfio-libvirt-hook.8.gz
 gv_check "gpuvfio-dkms holds dkms.conf and the module's sources in /usr/src/gpuvfio-$version" \
 	contains "$dkms_deb" "/usr/src/gpuvfio-$version/dkms.conf" "/usr/src/gpuvfio-$version/Kbuild" \
 	"/usr/src/gpuvfio-$version/kmod/Kbuild" "/usr/src/gpuvfio-$version/kmod/main.c" \

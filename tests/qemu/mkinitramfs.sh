@@ -94,6 +94,10 @@ fi
 if [ -x "$ROOT/user/gpuvfio" ]; then
 	copy_program "$ROOT/user/gpuvfio" /usr/sbin/gpuvfio
 fi
+# The libvirt hook (29-libvirt-hook), with libxml2 and what it links.
+if [ -x "$ROOT/user/gpuvfio-libvirt-hook" ]; then
+	copy_program "$ROOT/user/gpuvfio-libvirt-hook" /usr/sbin/gpuvfio-libvirt-hook
+fi
 
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >etc/passwd
 printf 'root:x:0:\nnogroup:x:65534:\n' >etc/group

@@ -27,6 +27,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "devsrc.h"
 #include "gpuvfio.h"
 #include "groups.h"
 #include "json.h"
@@ -988,6 +989,7 @@ int cmd_check(int argc, char **argv)
 {
 	struct checks c = { 0 };
 	struct candidates cand = { 0 };
+	struct gv_devsrc src;
 	struct gv_config *cfg;
 	struct facts *f;
 	struct gv_host h;
@@ -1012,9 +1014,10 @@ int cmd_check(int argc, char **argv)
 		return GV_EXIT_FAILED;
 	}
 	gather(f);
-	if (gv_sysfs_read_config(cfg))
-		cfg->loaded = false;
-	ret = gv_host_scan(&h);
+	gv_devsrc_open(&src);
+	gv_devsrc_config(&src, cfg);
+	ret = gv_devsrc_host(&src, &h, 0);
+	gv_devsrc_close(&src);
 	if (ret) {
 		gv_err("could not read the PCI devices in %s: %s",
 		       gv_sysfs_root(), strerror(-ret));

@@ -27,6 +27,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "check.h"
+#include "check-dev.h"
 #include "devsrc.h"
 #include "gpuvfio.h"
 #include "groups.h"
@@ -40,30 +42,17 @@
 /* Foreign members named in one message. */
 #define MAX_FOREIGN	4
 
-enum result { PASS, WARN, FAIL };
+#define PASS	GV_PASS
+#define WARN	GV_WARN
+#define FAIL	GV_FAIL
 
 static const char *const result_word[] = { "PASS", "WARN", "FAIL" };
 static const char *const result_json[] = { "pass", "warn", "fail" };
 
-struct check {
-	const char *name;
-	enum result result;
-	char device[GV_ADDR_LEN + 1];	/* "" unless about one device */
-	char message[512];
-};
-
-struct checks {
-	struct check *v;
-	size_t n;
-	unsigned int count[3];
-	bool oom;
-};
-
-static void __attribute__((format(printf, 4, 5)))
-add(struct checks *c, const char *name, enum result r, const char *fmt, ...)
+static void vadd(struct gv_checks *c, const char *name, enum gv_result r,
+		 const char *fmt, va_list ap)
 {
-	struct check *v, *k;
-	va_list ap;
+	struct gv_check *v, *k;
 
 	v = realloc(c->v, (c->n + 1) * sizeof(*v));
 	if (!v) {
@@ -75,31 +64,59 @@ add(struct checks *c, const char *name, enum result r, const char *fmt, ...)
 	memset(k, 0, sizeof(*k));
 	k->name = name;
 	k->result = r;
-	va_start(ap, fmt);
 	vsnprintf(k->message, sizeof(k->message), fmt, ap);
-	va_end(ap);
 	c->count[r]++;
 }
 
-/* Marks the last check as being about one device. */
-static void set_device(struct checks *c, const struct gv_dev *d)
+void gv_check_add(struct gv_checks *c, const char *name, enum gv_result r,
+		  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vadd(c, name, r, fmt, ap);
+	va_end(ap);
+}
+
+static void __attribute__((format(printf, 4, 5)))
+add(struct gv_checks *c, const char *name, enum gv_result r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vadd(c, name, r, fmt, ap);
+	va_end(ap);
+}
+
+void gv_check_set_device(struct gv_checks *c, const char *addr)
 {
 	if (c->n)
 		snprintf(c->v[c->n - 1].device, sizeof(c->v[c->n - 1].device),
-			 "%s", d->name);
+			 "%s", addr);
+}
+
+/* Marks the last check as being about one device. */
+static void set_device(struct gv_checks *c, const struct gv_dev *d)
+{
+	gv_check_set_device(c, d->name);
 }
 
 /* ---- reading the host ---------------------------------------------------- */
 
 /* An absolute path outside /sys ("/proc/cmdline"), moved under the fake
  * root when there is one. */
-static int host_path(char *buf, size_t size, const char *abs)
+int gv_check_host_path(char *buf, size_t size, const char *abs)
 {
 	if (gv_sysfs_overridden())
 		return gv_sysfs_path(buf, size, "%s", abs + 1);
 	if ((size_t)snprintf(buf, size, "%s", abs) >= size)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+static int host_path(char *buf, size_t size, const char *abs)
+{
+	return gv_check_host_path(buf, size, abs);
 }
 
 static int read_host_file(const char *abs, char *buf, size_t size)
@@ -349,7 +366,7 @@ static const char *firmware_switch(const struct facts *f)
 	return "VT-d (Intel) or AMD-Vi (AMD)";
 }
 
-static void check_firmware(struct checks *c, const struct facts *f)
+static void check_firmware(struct gv_checks *c, const struct facts *f)
 {
 	if (f->dmar_table)
 		add(c, "iommu_firmware", PASS,
@@ -366,7 +383,7 @@ static void check_firmware(struct checks *c, const struct facts *f)
 		    firmware_switch(f));
 }
 
-static void check_iommu(struct checks *c, const struct facts *f)
+static void check_iommu(struct gv_checks *c, const struct facts *f)
 {
 	char val[64];
 
@@ -407,7 +424,7 @@ static void unit_list(const struct facts *f, char *buf, size_t size)
 					i ? ", " : "", f->units[i]);
 }
 
-static void check_dma_remapping(struct checks *c, const struct facts *f)
+static void check_dma_remapping(struct gv_checks *c, const struct facts *f)
 {
 	char units[256];
 	const char *kind;
@@ -452,7 +469,7 @@ static bool unsafe_interrupts_allowed(void)
 	return val[0] == 'Y' || val[0] == '1';
 }
 
-static void check_interrupt_remapping(struct checks *c, const struct facts *f)
+static void check_interrupt_remapping(struct gv_checks *c, const struct facts *f)
 {
 	char val[64];
 	bool off;
@@ -527,7 +544,7 @@ static bool module_installed(const struct facts *f, const char *name,
 	return found;
 }
 
-static void check_vfio_pci(struct checks *c, const struct facts *f)
+static void check_vfio_pci(struct gv_checks *c, const struct facts *f)
 {
 	bool builtin;
 
@@ -543,7 +560,7 @@ static void check_vfio_pci(struct checks *c, const struct facts *f)
 		    *f->release ? f->release : "(unknown)");
 }
 
-static void check_module(struct checks *c, const struct facts *f,
+static void check_module(struct gv_checks *c, const struct facts *f,
 			 const struct gv_config *cfg)
 {
 	bool builtin;
@@ -596,7 +613,7 @@ static bool lists_equal(const struct lists *a, const struct lists *b)
 }
 
 /* A malformed value the module would refuse at load, named with its file. */
-static bool check_syntax(struct checks *c, const struct gv_modopt *o, bool ids)
+static bool check_syntax(struct gv_checks *c, const struct gv_modopt *o, bool ids)
 {
 	struct gv_parse_err err;
 	char buf[GPUVFIO_LIST_MAX];
@@ -610,7 +627,7 @@ static bool check_syntax(struct checks *c, const struct gv_modopt *o, bool ids)
 	return false;
 }
 
-static void check_running(struct checks *c, const struct gv_config *cfg,
+static void check_running(struct gv_checks *c, const struct gv_config *cfg,
 			  const struct gv_modconf *load)
 {
 	struct lists want, run;
@@ -706,7 +723,7 @@ static const char *update_command(void)
 	return "update-initramfs -u (or dracut -f)";
 }
 
-static void check_initramfs(struct checks *c, const struct facts *f,
+static void check_initramfs(struct gv_checks *c, const struct facts *f,
 			    const struct gv_modconf *files)
 {
 	char abs[PATH_MAX], img[PATH_MAX], dir[] = "/tmp/gpuvfio-check.XXXXXX";
@@ -764,7 +781,7 @@ out:
  * The lists the module gets at its next load (modprobe.d, then the kernel
  * command line), against the running module's and the initramfs's.
  */
-static void check_config(struct checks *c, const struct facts *f,
+static void check_config(struct gv_checks *c, const struct facts *f,
 			 const struct gv_config *cfg)
 {
 	struct gv_modconf *files, *load;
@@ -798,9 +815,11 @@ struct candidates {
 	const struct gv_dev **v;
 	size_t n;
 	bool by_ids;
+	bool named;	/* the targets on the command line chose them */
 };
 
 static int pick_candidates(const struct gv_host *h, const struct gv_config *cfg,
+			   const struct gv_target *t, unsigned int nt,
 			   struct candidates *cand)
 {
 	struct gv_id ids[GV_MAX_LIST];
@@ -812,6 +831,7 @@ static int pick_candidates(const struct gv_host *h, const struct gv_config *cfg,
 	size_t k;
 
 	memset(cand, 0, sizeof(*cand));
+	cand->named = nt > 0;
 	if (cfg->loaded && *cfg->ids &&
 	    !gv_parse_id_list(cfg->ids, ids, GV_MAX_LIST, &nids, &err) && nids)
 		cand->by_ids = true;
@@ -823,6 +843,14 @@ static int pick_candidates(const struct gv_host *h, const struct gv_config *cfg,
 		return -ENOMEM;
 	for (k = 0; k < h->ndevs; k++) {
 		d = &h->devs[k];
+		if (nt) {
+			/* Named on the command line: those devices only. */
+			for (i = 0, take = false; i < nt && !take; i++)
+				take = gv_dev_match(d, &t[i]);
+			if (take)
+				cand->v[cand->n++] = d;
+			continue;
+		}
 		take = !cand->by_ids && gv_dev_is_display(d);
 		for (i = 0; cand->by_ids && i < nids && !take; i++)
 			take = gv_id_match(&ids[i], d->vendor, d->device,
@@ -836,7 +864,7 @@ static int pick_candidates(const struct gv_host *h, const struct gv_config *cfg,
 	return 0;
 }
 
-static void check_candidates(struct checks *c, const struct gv_config *cfg,
+static void check_candidates(struct gv_checks *c, const struct gv_config *cfg,
 			     const struct candidates *cand)
 {
 	char list[256];
@@ -848,7 +876,9 @@ static void check_candidates(struct checks *c, const struct gv_config *cfg,
 					i ? ", " : "", cand->v[i]->name);
 	if (len >= sizeof(list))
 		strcpy(list + sizeof(list) - 5, "...");
-	if (cand->n && cand->by_ids)
+	if (cand->named)
+		add(c, "gpus", PASS, "Devices named on the command line: %s.", list);
+	else if (cand->n && cand->by_ids)
 		add(c, "gpus", PASS, "Devices the ids list (%s) matches: %s.",
 		    cfg->ids, list);
 	else if (cand->n)
@@ -862,7 +892,7 @@ static void check_candidates(struct checks *c, const struct gv_config *cfg,
 		add(c, "gpus", WARN, "This host has no display controller to pass through.");
 }
 
-static void check_group(struct checks *c, const struct gv_host *h,
+static void check_group(struct gv_checks *c, const struct gv_host *h,
 			const struct gv_dev *d)
 {
 	const struct gv_dev *foreign[MAX_FOREIGN], *m;
@@ -902,7 +932,7 @@ static void check_group(struct checks *c, const struct gv_host *h,
 	set_device(c, d);
 }
 
-static void check_boot_vga(struct checks *c, const struct candidates *cand)
+static void check_boot_vga(struct gv_checks *c, const struct candidates *cand)
 {
 	char path[PATH_MAX], val[8];
 	size_t i;
@@ -925,7 +955,7 @@ static void check_boot_vga(struct checks *c, const struct candidates *cand)
 
 /* ---- output --------------------------------------------------------------- */
 
-static int print_human(FILE *fp, const struct checks *c)
+static int print_human(FILE *fp, const struct gv_checks *c)
 {
 	size_t i;
 
@@ -937,7 +967,8 @@ static int print_human(FILE *fp, const struct checks *c)
 	return 0;
 }
 
-static int print_json(FILE *fp, const struct checks *c)
+static int print_json(FILE *fp, const struct gv_checks *c,
+		      const struct gv_dev_report *r)
 {
 	struct json j;
 	size_t i;
@@ -967,6 +998,7 @@ static int print_json(FILE *fp, const struct checks *c)
 	json_uint(&j, c->count[WARN]);
 	json_key(&j, "failed");
 	json_uint(&j, c->count[FAIL]);
+	gv_dev_report_json(&j, r);
 	json_object_close(&j);
 	return json_end(&j);
 }
@@ -974,20 +1006,100 @@ static int print_json(FILE *fp, const struct checks *c)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: %s check [-j|--json]\n"
+		"Usage: %s check [-j|--json] [TARGET...]\n"
 		"Checks whether this host is ready for GPU passthrough: IOMMU, DMA and\n"
 		"interrupt remapping, vfio-pci, the gpuvfio module, its ids and exclude\n"
 		"lists (running, in modprobe.d and on the kernel command line, in the\n"
 		"initramfs), the IOMMU groups of the GPUs (those the ids list matches,\n"
-		"or every display controller) and the boot VGA device. One line per\n"
-		"check: PASS, WARN or FAIL.\n"
+		"or every display controller) and the boot VGA device. Then each device:\n"
+		"its resets, D3cold, BARs against its bridge's window, firmware\n"
+		"framebuffers, NUMA node, the bridges up to the root port and their ACS,\n"
+		"SR-IOV: for display controllers, their slots' other functions and the\n"
+		"devices gpuvfio manages or, with TARGETs (PCI addresses or vendor:device\n"
+		"IDs), for the devices they name. One line per check: PASS, WARN or FAIL.\n"
 		"Exit status 0 when nothing failed, 1 when a check failed.\n",
 		gv_prog);
 }
 
+/* Each device's findings; without targets, exclude= keeps the host's own
+ * cards out. */
+static int check_devices(struct gv_checks *c, const struct gv_host *h,
+			 const struct gv_config *cfg, const struct gv_target *t,
+			 unsigned int nt, struct gv_dev_report *rep)
+{
+	struct gv_addr excl[GV_MAX_LIST];
+	struct gv_parse_err err;
+	unsigned int nexcl = 0;
+
+	if (cfg->loaded && *cfg->exclude &&
+	    gv_parse_addr_list(cfg->exclude, excl, GV_MAX_LIST, &nexcl, &err))
+		nexcl = 0;
+	return gv_check_devices(c, h, t, nt, excl, nexcl, rep);
+}
+
+/* Reads TARGET arguments; 0, or the exit status for a bad one. */
+static int parse_targets(int argc, char **argv, struct gv_target *t,
+			 unsigned int *n)
+{
+	struct gv_parse_err err;
+	unsigned int got, i;
+	int ret;
+
+	*n = 0;
+	for (; argc > 0; argc--, argv++) {
+		ret = gv_parse_target_list(*argv, t + *n, GV_MAX_LIST - *n, &got, &err);
+		if (ret == -E2BIG) {
+			gv_err("too many targets: at most %u at a time", GV_MAX_LIST);
+			return GV_EXIT_USAGE;
+		}
+		if (ret) {
+			gv_err("'%.*s' is neither a PCI address (0000:01:00.0 or 01:00.0) nor a vendor:device ID (10de:1bb3)",
+			       (int)err.len, err.tok);
+			usage(stderr);
+			return GV_EXIT_USAGE;
+		}
+		for (i = 0; i < got; i++) {
+			if (t[*n + i].kind == GV_TARGET_ALL) {
+				gv_err("check takes addresses and IDs; without any it checks every GPU");
+				return GV_EXIT_USAGE;
+			}
+		}
+		*n += got;
+	}
+	return 0;
+}
+
+/* Every target names a device; else says which does not (exit 1). */
+static int targets_found(const struct gv_host *h, const struct gv_target *t,
+			 unsigned int nt)
+{
+	char name[GV_ID_LEN + GV_ADDR_LEN];
+	unsigned int i;
+	size_t k;
+	int ret = 0;
+
+	for (i = 0; i < nt; i++) {
+		for (k = 0; k < h->ndevs && !gv_dev_match(&h->devs[k], &t[i]); k++)
+			;
+		if (k < h->ndevs)
+			continue;
+		if (t[i].kind == GV_TARGET_ADDR)
+			gv_format_addr(name, sizeof(name), &t[i].addr);
+		else
+			gv_format_id(name, sizeof(name), &t[i].id);
+		gv_err("no PCI device matches %s: `lspci -Dnn` lists this host's devices",
+		       name);
+		ret = GV_EXIT_FAILED;
+	}
+	return ret;
+}
+
 int cmd_check(int argc, char **argv)
 {
-	struct checks c = { 0 };
+	struct gv_target targets[GV_MAX_LIST];
+	struct gv_dev_report rep = { 0 };
+	unsigned int nt;
+	struct gv_checks c = { 0 };
 	struct candidates cand = { 0 };
 	struct gv_devsrc src;
 	struct gv_config *cfg;
@@ -999,11 +1111,9 @@ int cmd_check(int argc, char **argv)
 	ret = gv_common_opts(argc, argv, usage);
 	if (ret >= 0)
 		return ret;
-	if (optind < argc) {
-		gv_err("check takes no arguments");
-		usage(stderr);
-		return GV_EXIT_USAGE;
-	}
+	ret = parse_targets(argc - optind, argv + optind, targets, &nt);
+	if (ret)
+		return ret;
 
 	f = malloc(sizeof(*f));
 	cfg = malloc(sizeof(*cfg));
@@ -1025,6 +1135,13 @@ int cmd_check(int argc, char **argv)
 		free(cfg);
 		return GV_EXIT_FAILED;
 	}
+	ret = targets_found(&h, targets, nt);
+	if (ret) {
+		gv_host_free(&h);
+		free(f);
+		free(cfg);
+		return ret;
+	}
 
 	check_firmware(&c, f);
 	check_iommu(&c, f);
@@ -1033,7 +1150,7 @@ int cmd_check(int argc, char **argv)
 	check_vfio_pci(&c, f);
 	check_module(&c, f, cfg);
 	check_config(&c, f, cfg);
-	if (pick_candidates(&h, cfg, &cand)) {
+	if (pick_candidates(&h, cfg, targets, nt, &cand)) {
 		c.oom = true;
 	} else {
 		check_candidates(&c, cfg, &cand);
@@ -1041,17 +1158,20 @@ int cmd_check(int argc, char **argv)
 			check_group(&c, &h, cand.v[i]);
 		check_boot_vga(&c, &cand);
 	}
+	if (check_devices(&c, &h, cfg, targets, nt, &rep))
+		c.oom = true;
 
 	ret = c.count[FAIL] ? GV_EXIT_FAILED : GV_EXIT_OK;
 	if (c.oom) {
 		gv_err("out of memory");
 		ret = GV_EXIT_FAILED;
-	} else if ((gv_json ? print_json(stdout, &c) : print_human(stdout, &c)) ||
+	} else if ((gv_json ? print_json(stdout, &c, &rep) : print_human(stdout, &c)) ||
 		   fflush(stdout)) {
 		gv_err("could not write the output: %s", strerror(errno));
 		ret = GV_EXIT_FAILED;
 	}
 	free(cand.v);
+	gv_dev_report_free(&rep);
 	free(c.v);
 	gv_host_free(&h);
 	free(f);

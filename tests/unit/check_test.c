@@ -62,6 +62,13 @@ static void make_host(const char *cmdline, bool iommu)
 	if (!iommu)
 		fake_iommu_dir();
 	fake_file("bus/pci/drivers/vfio-pci/new_id", "");
+	/* Every card can be reset, and no framebuffer holds one: the
+	 * per-device findings pass (tested on their own below). */
+	fake_file("devices/pci0000:00/0000:01:00.0/reset_method", "flr bus\n");
+	fake_file("devices/pci0000:00/0000:01:00.1/reset_method", "flr\n");
+	fake_file("devices/pci0000:00/0000:04:01.0/reset_method", "pm bus\n");
+	fake_file("devices/pci0000:00/0000:06:00.0/reset_method", "flr\n");
+	fake_file("proc/iomem", "00000000-00000fff : Reserved\n");
 }
 
 /* Removes a file or an empty directory of the fake tree. */
@@ -134,12 +141,16 @@ static void test_ready_host(void)
 		    "GPU with its audio function alone: no warning");
 	expect_line(&r, "WARN", "0000:04:01.0 [1234:1111]: IOMMU group 3 also holds 0000:04:02.0 [8086:100e] on e1000",
 		    "the GPU sharing its group with a NIC is named with the NIC and its driver");
-	expect_no_line(&r, "WARN", "0000:03:00.0", "the unbound bridge is not foreign");
+	expect_no_line(&r, "WARN", "0000:03:00.0 [1b36:000e] on", "the unbound bridge is not foreign");
 	expect_line(&r, "PASS", "0000:06:00.0 [10de:1bb3]: IOMMU group 4 holds no device",
 		    "a GPU already on vfio-pci");
 	expect_line(&r, "WARN", "0000:01:00.0 is the boot VGA device: the host console is on it",
 		    "the boot VGA device is flagged");
-	expect_line(&r, "", "10 passed, 2 warnings, 0 failed.", "summary line");
+	expect_line(&r, "WARN", "0000:04:01.0 [1234:1111]: IOMMU group 3 also holds 0000:03:00.0, 0000:04:02.0",
+		    "per device: the group of the GPU behind the bridge holds more than the card");
+	/* 10 host checks, then 6 findings for 01:00.0, 5 for its audio function
+	 * (no framebuffer), 6 for 04:01.0 (one the group warning), 6 for 06:00.0. */
+	expect_line(&r, "", "32 passed, 3 warnings, 0 failed.", "summary line");
 	check_str(r.err, "", "nothing on stderr");
 
 	run_tool(&r, "-j", "check", NULL);
@@ -151,7 +162,7 @@ static void test_ready_host(void)
 		       "JSON: the group warning names its device");
 	check_contains(r.out, "{\"name\":\"boot_vga\",\"device\":\"0000:01:00.0\",\"result\":\"warn\"",
 		       "JSON: the boot VGA warning");
-	check_contains(r.out, "\"passed\":10,\"warnings\":2,\"failed\":0}", "JSON: the counts");
+	check_contains(r.out, "\"passed\":32,\"warnings\":3,\"failed\":0,", "JSON: the counts");
 
 	run_tool(&r, "check", "--json", NULL);
 	check(json_valid(r.out), "check --json after the command prints valid JSON");
@@ -167,14 +178,16 @@ static void test_ids_and_exclude(void)
 	check(r.status == 0, "ids and exclude: exit 0");
 	expect_line(&r, "PASS", "ids list (1234:1111) matches: 0000:01:00.0.",
 		    "only the matched, not excluded device is checked");
-	expect_no_line(&r, "", "0000:04:01.0 [1234:1111]", "the excluded GPU is not checked");
-	expect_no_line(&r, "", "0000:06:00.0 [10de:1bb3]", "an unmatched GPU is not checked");
+	expect_no_line(&r, "", "0000:04:01.0 [1234:1111]", "the excluded GPU is not checked, not even per device");
+	expect_no_line(&r, "", "0000:06:00.0 [10de:1bb3]: IOMMU group 4 holds no device", "an unmatched GPU's group is not checked");
+	expect_line(&r, "PASS", "0000:06:00.0 [10de:1bb3]: the kernel can reset it",
+		    "but it is a GPU: its own findings are there (status shows it too)");
 
 	fake_module("1.2.3", "10de:0001", "");
 	run_tool(&r, "check", NULL);
 	check(r.status == 0, "ids matching nothing is a warning, not a failure");
 	expect_line(&r, "WARN", "(10de:0001) matches no device", "says the ids match nothing");
-	expect_no_line(&r, "", "boot VGA", "no boot VGA line without GPUs");
+	expect_no_line(&r, "", "the host console", "no boot VGA line without GPUs");
 
 	fake_module("1.2.3", "10de:1bb3", "");
 	run_tool(&r, "check", NULL);
@@ -394,14 +407,386 @@ static void test_config(void)
 		printf("# could not remove %s\n", stub_dir);
 }
 
+/* ---- per device ---------------------------------------------------------- */
+
+/* Writes bytes to a file of the fake tree (config space is binary). */
+static void fake_bytes(const char *rel, const unsigned char *b, size_t n)
+{
+	char path[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", getenv("GPUVFIO_SYSFS_ROOT"), rel);
+	f = fopen(path, "w");
+	if (!f || fwrite(b, 1, n, f) != n)
+		printf("FAIL - test setup: write %s\n", path);
+	if (f)
+		fclose(f);
+}
+
+enum acs { NO_ACS, ACS_OFF, ACS_ON };
+
+/*
+ * A config space with a PCIe capability of the given port type and, at
+ * 0x100, either an ACS capability (enabled or not) or only an AER one;
+ * len 64 is what a user without root reads.
+ */
+static void fake_config(const char *addr, unsigned int type, enum acs acs, size_t len)
+{
+	unsigned char c[4096] = { 0 };
+	char rel[128];
+
+	c[0x06] = 0x10;			/* capability list */
+	c[0x34] = 0x40;
+	c[0x40] = 0x10;			/* PCI Express */
+	c[0x42] = (unsigned char)(type << 4 | 2);
+	if (acs == NO_ACS) {
+		c[0x100] = 0x01;	/* AER, version 1, last */
+		c[0x102] = 0x01;
+	} else {
+		c[0x100] = 0x0d;	/* ACS, version 1, last */
+		c[0x102] = 0x01;
+		c[0x104] = 0x1f;	/* SV TB RR CR UF */
+		c[0x106] = acs == ACS_ON ? 0x1d : 0x00;
+	}
+	snprintf(rel, sizeof(rel), "bus/pci/devices/%s/config", addr);
+	fake_bytes(rel, c, len);
+}
+
+/* A resource file: n lines of start end flags, zeros past those given. */
+static void fake_resources(const char *addr, unsigned int lines,
+			   const unsigned long long (*res)[4], size_t nres)
+{
+	char buf[4096], rel[128];
+	size_t len = 0, i, k;
+	unsigned long long s, e, f;
+
+	for (i = 0; i < lines; i++) {
+		s = e = f = 0;
+		for (k = 0; k < nres; k++)
+			if (res[k][0] == i) {
+				s = res[k][1];
+				e = res[k][2];
+				f = res[k][3];
+			}
+		len += (size_t)snprintf(buf + len, sizeof(buf) - len,
+					"0x%016llx 0x%016llx 0x%016llx\n", s, e, f);
+	}
+	snprintf(rel, sizeof(rel), "bus/pci/devices/%s/resource", addr);
+	fake_file(rel, buf);
+}
+
+static void fake_attr(const char *addr, const char *attr, const char *val)
+{
+	char rel[256];
+
+	snprintf(rel, sizeof(rel), "bus/pci/devices/%s/%s", addr, attr);
+	fake_file(rel, val);
+}
+
+#define RP_A	"pci0000:00/0000:00:1c.0"
+#define RP_B	"pci0000:00/0000:00:1d.0"
+#define RP_C	"pci0000:00/0000:00:1e.0"
+#define WIN_MEM		0x00000200ULL
+#define WIN_PREF	0x00102200ULL
+#define BAR_MEM		0x00040200ULL
+#define BAR_PREF64	0x0014220cULL
+
+/*
+ * Root port A (00:1c.0, ACS on): GPU A 01:00.0 (10de:1bb3, FLR, boot VGA,
+ * NUMA node 1, SR-IOV capable, BARs within the windows, a resizable BAR 1)
+ * and its audio function 01:00.1, group 2.
+ * Root port B (00:1d.0, no ACS) above a switch (upstream 02:00.0, no ACS;
+ * downstream 03:00.0 and 03:01.0, ACS on): GPU C 04:00.0 (no reset) and a
+ * NIC 05:00.0 in one group, 5.
+ * Root port C (00:1e.0, ACS on): GPU B 07:00.0 (AMD Polaris 10, bus reset
+ * only, a 512 MiB BAR in a 256 MiB window, VFs enabled), group 6.
+ * Two NUMA nodes; vfio-pci's disable_idle_d3 is N.
+ */
+static void make_topology(void)
+{
+	static const unsigned long long win_a[][4] = {
+		{ 14, 0xfd000000, 0xfdffffff, WIN_MEM },
+		{ 15, 0xe0000000, 0xefffffff, WIN_PREF },
+	};
+	static const unsigned long long bars_a[][4] = {
+		{ 0, 0xfd000000, 0xfdffffff, BAR_MEM },
+		{ 1, 0xe0000000, 0xefffffff, BAR_PREF64 },
+		{ 3, 0x0000e000, 0x0000e07f, 0x40101 },		/* I/O: not judged */
+	};
+	static const unsigned long long win_c[][4] = {
+		{ 14, 0xfc000000, 0xfcffffff, WIN_MEM },
+		{ 15, 0x800000000ULL, 0x80fffffffULL, WIN_PREF },
+	};
+	static const unsigned long long bars_b[][4] = {
+		{ 0, 0x800000000ULL, 0x81fffffffULL, BAR_PREF64 },
+		{ 2, 0xfc000000, 0xfc03ffff, BAR_MEM },
+	};
+
+	make_host("intel_iommu=on\n", true);
+	fake_module("1.2.3", "", "");
+	/* make_host's own cards stay; these are beside them. */
+	fake_dev_at("pci0000:00", "0000:00:1c.0", 0x8086, 0xa110, 0x060400, "pcieport", 10);
+	fake_dev_at(RP_A, "0000:01:00.0", 0x10de, 0x1bb3, 0x030000, "nvidia", 12);
+	fake_dev_at(RP_A, "0000:01:00.1", 0x10de, 0x10f0, 0x040300, "snd_hda_intel", 12);
+	fake_dev_at("pci0000:00", "0000:00:1d.0", 0x8086, 0xa111, 0x060400, "pcieport", 11);
+	fake_dev_at(RP_B, "0000:02:00.0", 0x10b5, 0x8747, 0x060400, "pcieport", 15);
+	fake_dev_at(RP_B "/0000:02:00.0", "0000:03:00.0", 0x10b5, 0x8747, 0x060400, "pcieport", 15);
+	fake_dev_at(RP_B "/0000:02:00.0", "0000:03:01.0", 0x10b5, 0x8747, 0x060400, "pcieport", 15);
+	fake_dev_at(RP_B "/0000:02:00.0/0000:03:00.0", "0000:04:00.0", 0x1234, 0x1111, 0x030000,
+		    "bochs-drm", 15);
+	fake_dev_at(RP_B "/0000:02:00.0/0000:03:01.0", "0000:05:00.0", 0x8086, 0x10d3, 0x020000,
+		    "e1000e", 15);
+	fake_dev_at("pci0000:00", "0000:00:1e.0", 0x8086, 0xa112, 0x060400, "pcieport", 13);
+	fake_dev_at(RP_C, "0000:07:00.0", 0x1002, 0x67df, 0x030000, "amdgpu", 16);
+
+	fake_config("0000:00:1c.0", 4, ACS_ON, 4096);
+	fake_config("0000:00:1d.0", 4, NO_ACS, 4096);
+	fake_config("0000:02:00.0", 5, NO_ACS, 4096);
+	fake_config("0000:03:00.0", 6, ACS_ON, 4096);
+	fake_config("0000:03:01.0", 6, ACS_ON, 4096);
+	fake_config("0000:00:1e.0", 4, ACS_ON, 4096);
+	fake_config("0000:01:00.0", 0, NO_ACS, 4096);
+	fake_resources("0000:00:1c.0", 17, win_a, 2);
+	fake_resources("0000:00:1e.0", 17, win_c, 2);
+	fake_resources("0000:01:00.0", 13, bars_a, 3);
+	fake_resources("0000:07:00.0", 13, bars_b, 2);
+
+	fake_attr("0000:01:00.0", "reset_method", "flr bus\n");
+	fake_attr("0000:01:00.1", "reset_method", "flr\n");
+	fake_attr("0000:04:00.0", "reset_method", "\n");	/* empty: none */
+	fake_attr("0000:07:00.0", "reset_method", "bus\n");
+	fake_attr("0000:01:00.0", "boot_vga", "1\n");
+	fake_attr("0000:04:00.0", "boot_vga", "0\n");
+	fake_attr("0000:07:00.0", "boot_vga", "0\n");
+	fake_attr("0000:01:00.0", "d3cold_allowed", "1\n");
+	fake_attr("0000:01:00.0", "numa_node", "1\n");
+	fake_attr("0000:07:00.0", "numa_node", "-1\n");
+	fake_attr("0000:01:00.0", "resource1_resize", "00000000000001c0\n");
+	fake_attr("0000:01:00.0", "sriov_totalvfs", "16\n");
+	fake_attr("0000:01:00.0", "sriov_numvfs", "0\n");
+	fake_attr("0000:07:00.0", "sriov_totalvfs", "4\n");
+	fake_attr("0000:07:00.0", "sriov_numvfs", "2\n");
+	fake_file("devices/system/node/node0/cpulist", "0-1\n");
+	fake_file("devices/system/node/node1/cpulist", "2-3\n");
+	fake_file("module/vfio_pci/parameters/disable_idle_d3", "N\n");
+	fake_file("class/graphics/fb0/name", "EFI VGA\n");
+	fake_file("proc/iomem",
+		  "00000000-00000fff : Reserved\n"
+		  "e0000000-efffffff : PCI Bus 0000:01\n"
+		  "  e0000000-efffffff : 0000:01:00.0\n"
+		  "    e0000000-e02fffff : efifb\n"
+		  "800000000-81fffffff : 0000:07:00.0\n");
+}
+
+static void test_device_reset(void)
+{
+	struct run r;
+
+	make_topology();
+	run_tool(&r, "check", NULL);
+	check(r.status == 1, "a GPU without reset: check fails, exit 1 (got %d)", r.status);
+	expect_line(&r, "PASS", "0000:01:00.0 [10de:1bb3]: the kernel can reset it between VMs (reset_method: flr bus)",
+		    "reset: FLR offered: pass, with the methods");
+	expect_line(&r, "FAIL", "0000:04:00.0 [1234:1111]: the kernel offers no reset for it",
+		    "reset: an empty reset_method is a failure");
+	expect_line(&r, "WARN", "0000:07:00.0 [1002:67df]: its only reset is a bus reset",
+		    "reset: bus only is a warning");
+	expect_line(&r, "WARN", "AMD's Polaris 10 GPUs", "reset: the Polaris 10 ID names its family");
+	expect_line(&r, "WARN", "vendor-reset module", "reset: and the remedy, vendor-reset");
+	expect_no_line(&r, "", "0000:01:00.0 [10de:1bb3]: the kernel can reset it between VMs (reset_method: flr bus). Its ID",
+		       "reset: an NVIDIA card is not in a reset-bug family");
+
+	/* A missing reset_method is none too; device_specific first is the
+	 * vendor-reset remedy in place. */
+	fake_remove("devices/pci0000:00/0000:00:1d.0/0000:02:00.0/0000:03:00.0/0000:04:00.0/reset_method");
+	fake_attr("0000:07:00.0", "reset_method", "device_specific bus\n");
+	run_tool(&r, "check", NULL);
+	expect_line(&r, "FAIL", "0000:04:00.0 [1234:1111]: the kernel offers no reset for it",
+		    "reset: no reset_method file is a failure too");
+	expect_line(&r, "WARN", "0000:07:00.0 [1002:67df]: the kernel can reset it between VMs (reset_method: device_specific bus). Its ID is in the range of AMD's Polaris 10 GPUs (the AMD reset bug); device_specific is offered",
+		    "reset: device_specific offered for a Polaris card: says to keep vendor-reset loaded");
+}
+
+static void test_device_power_and_bars(void)
+{
+	struct run r;
+
+	make_topology();
+	run_tool(&r, "check", NULL);
+	expect_line(&r, "PASS", "0000:01:00.0 [10de:1bb3]: D3cold is allowed (d3cold_allowed is 1) and vfio-pci puts unused devices in low power (disable_idle_d3=N)",
+		    "d3cold: allowed, vfio-pci idles devices: the trade-off is explained");
+	expect_line(&r, "PASS", "vfio_pci.disable_idle_d3=1", "d3cold: the remedy for a card that does not wake");
+	fake_file("module/vfio_pci/parameters/disable_idle_d3", "Y\n");
+	run_tool(&r, "check", NULL);
+	expect_line(&r, "PASS", "0000:01:00.0 [10de:1bb3]: vfio-pci keeps unused devices powered",
+		    "d3cold: with disable_idle_d3=Y, says so");
+	fake_file("module/vfio_pci/parameters/disable_idle_d3", "N\n");
+	fake_attr("0000:01:00.0", "d3cold_allowed", "0\n");
+	run_tool(&r, "check", NULL);
+	expect_line(&r, "PASS", "0000:01:00.0 [10de:1bb3]: D3cold is not allowed", "d3cold: d3cold_allowed 0");
+
+	expect_line(&r, "FAIL", "0000:07:00.0 [1002:67df]: BAR 0 is 512 MiB, larger than the 256 MiB prefetchable window of bridge 0000:00:1e.0",
+		    "bars: a BAR larger than its bridge's window fails, naming both sizes and the bridge");
+	expect_line(&r, "FAIL", "Above 4G decoding", "bars: and says what to do");
+	expect_line(&r, "FAIL", "BAR 2 256 KiB in a 16 MiB window", "bars: the BAR that fits is listed too");
+	expect_line(&r, "PASS", "0000:01:00.0 [10de:1bb3]: BAR 0 16 MiB in a 16 MiB window; BAR 1 256 MiB prefetchable in a 256 MiB window (resizable to 64 MiB, 128 MiB, 256 MiB).",
+		    "bars: BARs that fit their windows pass; the I/O BAR is left out; resourceN_resize sizes");
+	expect_no_line(&r, "", "0000:01:00.1 [10de:10f0]: BAR", "bars: no resource file, no BAR line");
+
+	/* A BAR the kernel could not place. */
+	{
+		static const unsigned long long unset[][4] = {
+			{ 0, 0, 0x1fffffff, BAR_PREF64 | 0x20000000ULL },
+		};
+		fake_resources("0000:07:00.0", 13, unset, 1);
+		run_tool(&r, "check", NULL);
+		expect_line(&r, "FAIL", "0000:07:00.0 [1002:67df]: BAR 0 (512 MiB) has no address",
+			    "bars: an unassigned BAR fails");
+	}
+}
+
+static void test_device_framebuffer(void)
+{
+	struct run r;
+
+	make_topology();
+	run_tool(&r, "check", NULL);
+	expect_line(&r, "WARN", "0000:01:00.0 [10de:1bb3]: it is the boot VGA device and a firmware framebuffer still holds its memory (efifb at e0000000-e02fffff in BAR 1 in /proc/iomem; framebuffer devices: fb0 (EFI VGA))",
+		    "framebuffer: efifb inside the boot VGA card's BAR is named, with fb0");
+	expect_line(&r, "WARN", "initcall_blacklist=sysfb_init", "framebuffer: the sysfb remedy");
+	expect_line(&r, "WARN", "video=efifb:off", "framebuffer: the efifb remedy");
+	expect_line(&r, "PASS", "0000:07:00.0 [1002:67df]: it is not the boot VGA device; no firmware framebuffer holds its memory.",
+		    "framebuffer: a card whose BARs hold none passes");
+	expect_no_line(&r, "", "0000:01:00.1 [10de:10f0]: it is", "framebuffer: not judged for the audio function");
+
+	fake_file("proc/iomem", "e0000000-efffffff : 0000:01:00.0\n  e0000000-e02fffff : BOOTFB\n"
+				"    e0000000-e02fffff : simpledrm\n");
+	run_tool(&r, "check", NULL);
+	expect_line(&r, "WARN", "(BOOTFB at e0000000-e02fffff in BAR 1, simpledrm at e0000000-e02fffff in BAR 1",
+		    "framebuffer: sysfb's BOOTFB and simpledrm are named");
+
+	fake_file("proc/iomem", "e0000000-efffffff : 0000:01:00.0\n  f0000000-f02fffff : efifb\n");
+	run_tool(&r, "check", NULL);
+	expect_line(&r, "PASS", "0000:01:00.0 [10de:1bb3]: it is the boot VGA device; no firmware framebuffer holds its memory.",
+		    "framebuffer: a framebuffer outside the card's BARs is not its");
+
+	fake_file("proc/iomem", "00000000-00000000 : 0000:01:00.0\n  00000000-00000000 : efifb\n");
+	run_tool(&r, "check", NULL);
+	expect_line(&r, "WARN", "0000:01:00.0 [10de:1bb3]: it is the boot VGA device, and whether a firmware framebuffer still holds its memory cannot be told: /proc/iomem shows addresses to root only",
+		    "framebuffer: /proc/iomem read without root: says so");
+}
+
+static void test_device_numa_path_acs(void)
+{
+	struct run r;
+
+	make_topology();
+	run_tool(&r, "check", NULL);
+	expect_line(&r, "PASS", "0000:01:00.0 [10de:1bb3]: it is on NUMA node 1 (CPUs 2-3)",
+		    "numa: the node and its CPUs");
+	expect_line(&r, "WARN", "0000:07:00.0 [1002:67df]: the host has 2 NUMA nodes but the firmware does not say",
+		    "numa: -1 on a host with two nodes is a warning");
+	expect_line(&r, "PASS", "0000:04:00.0 [1234:1111]: path to the root bus: 0000:03:00.0 (switch downstream port, ACS), 0000:02:00.0 (switch upstream port, no ACS), 0000:00:1d.0 (root port, no ACS).",
+		    "path: the switch ports and the root port, in order, with their ACS");
+	expect_line(&r, "PASS", "0000:01:00.0 [10de:1bb3]: path to the root bus: 0000:00:1c.0 (root port, ACS).",
+		    "path: a card right below a root port with ACS");
+	expect_line(&r, "WARN", "0000:04:00.0 [1234:1111]: IOMMU group 15 also holds 0000:02:00.0, 0000:03:00.0, 0000:03:01.0, 0000:05:00.0, because root port 0000:00:1d.0 has no ACS capability",
+		    "acs: the group's other members and the root port without ACS are named");
+	expect_no_line(&r, "WARN", "switch downstream port 0000:03:00.0 has",
+		       "acs: the downstream port with ACS is not blamed");
+	expect_no_line(&r, "WARN", "switch upstream port 0000:02:00.0 has",
+		       "acs: nor the upstream port, of which the kernel asks no ACS");
+	expect_line(&r, "PASS", "0000:01:00.0 [10de:1bb3]: IOMMU group 12 holds only this card's functions (they share it: the card has no ACS between them",
+		    "acs: a card alone with its functions passes, and says why they share");
+
+	fake_config("0000:00:1d.0", 4, ACS_OFF, 4096);
+	run_tool(&r, "check", NULL);
+	expect_line(&r, "WARN", "because root port 0000:00:1d.0 has ACS but not enabled",
+		    "acs: an ACS capability with its controls off is named as such");
+
+	fake_config("0000:00:1d.0", 4, NO_ACS, 64);
+	fake_config("0000:02:00.0", 5, NO_ACS, 64);
+	fake_config("0000:03:00.0", 6, NO_ACS, 64);
+	run_tool(&r, "check", NULL);
+	expect_line(&r, "WARN", "0000:04:00.0 [1234:1111]: IOMMU group 15 also holds 0000:02:00.0, 0000:03:00.0, 0000:03:01.0, 0000:05:00.0; which bridge lacks ACS needs the config space past its first 64 bytes, which only root reads",
+		    "acs: config space cut at 64 bytes (no root): says root is needed");
+	expect_line(&r, "PASS", "0000:04:00.0 [1234:1111]: path to the root bus: 0000:03:00.0 (bridge), 0000:02:00.0 (bridge), 0000:00:1d.0 (bridge); the port types and ACS need",
+		    "path: without root, bridges without types, and why");
+}
+
+static void test_device_sriov_targets_json(void)
+{
+	struct run r;
+
+	make_topology();
+	run_tool(&r, "check", NULL);
+	expect_line(&r, "PASS", "0000:01:00.0 [10de:1bb3]: SR-IOV: up to 16 virtual functions, none enabled.",
+		    "sriov: totals");
+	expect_line(&r, "WARN", "0000:07:00.0 [1002:67df]: SR-IOV: 2 of 4 virtual functions are enabled",
+		    "sriov: VFs enabled is a warning");
+	expect_no_line(&r, "", "0000:04:00.0 [1234:1111]: SR-IOV", "sriov: no files, no line");
+	expect_no_line(&r, "", "0000:05:00.0 [8086:10d3]:", "the NIC in a GPU's group is not checked by default");
+	expect_no_line(&r, "", "0000:00:1d.0 [", "nor are bridges");
+
+	run_tool(&r, "check", "0000:07:00.0", NULL);
+	expect_line(&r, "PASS", "Devices named on the command line: 0000:07:00.0.", "targets: named");
+	expect_line(&r, "FAIL", "0000:07:00.0 [1002:67df]: BAR 0 is 512 MiB", "targets: the named device is checked");
+	expect_no_line(&r, "", "0000:01:00.0 [10de:1bb3]:", "targets: another card is not");
+	expect_no_line(&r, "", "0000:04:00.0 [1234:1111]:", "targets: nor a third");
+
+	run_tool(&r, "check", "10de:1bb3", "05:00.0", NULL);
+	expect_line(&r, "PASS", "0000:01:00.0 [10de:1bb3]: the kernel can reset it", "targets: by ID");
+	expect_line(&r, "FAIL", "0000:05:00.0 [8086:10d3]: the kernel offers no reset", "targets: any device may be named");
+	expect_no_line(&r, "", "0000:01:00.1 [10de:10f0]:", "targets: an ID names that device only, not its slot");
+
+	fake_module("1.2.3", "", "0000:07:00.0");
+	run_tool(&r, "check", NULL);
+	expect_no_line(&r, "", "0000:07:00.0 [1002:67df]:", "exclude: the host's own card is not checked");
+	run_tool(&r, "check", "0000:07:00.0", NULL);
+	expect_line(&r, "WARN", "0000:07:00.0 [1002:67df]: its only reset", "exclude: unless named");
+
+	fake_module("1.2.3", "", "");
+	run_tool(&r, "-j", "check", NULL);
+	check(json_valid(r.out), "per device: valid JSON");
+	check_contains(r.out, "\"name\":\"reset\",\"device\":\"0000:04:00.0\",\"result\":\"fail\"",
+		       "JSON: a finding names its device");
+	check_contains(r.out, "\"vfio_pci_disable_idle_d3\":false,\"devices\":[",
+		       "JSON: disable_idle_d3 and the devices");
+	check_contains(r.out, "{\"address\":\"0000:01:00.0\",\"reset_methods\":[\"flr\",\"bus\"],\"reset_bug\":null,"
+		       "\"d3cold_allowed\":true,\"numa_node\":1,\"boot_vga\":true,"
+		       "\"framebuffer\":\"efifb at e0000000-e02fffff in BAR 1\","
+		       "\"bars\":[{\"index\":0,\"size\":16777216,\"prefetchable\":false,\"assigned\":true,\"window_size\":16777216,\"resizable_sizes\":null},"
+		       "{\"index\":1,\"size\":268435456,\"prefetchable\":true,\"assigned\":true,\"window_size\":268435456,\"resizable_sizes\":[67108864,134217728,268435456]}],"
+		       "\"path\":[{\"address\":\"0000:00:1c.0\",\"type\":\"root_port\",\"acs\":true}],"
+		       "\"acs\":false,\"sriov_totalvfs\":16,\"sriov_numvfs\":0}",
+		       "JSON: GPU A's facts");
+	check_contains(r.out, "{\"address\":\"0000:04:00.0\",\"reset_methods\":[],\"reset_bug\":null,",
+		       "JSON: no reset is an empty list");
+	check_contains(r.out, "\"path\":[{\"address\":\"0000:03:00.0\",\"type\":\"switch_downstream\",\"acs\":true},"
+		       "{\"address\":\"0000:02:00.0\",\"type\":\"switch_upstream\",\"acs\":false},"
+		       "{\"address\":\"0000:00:1d.0\",\"type\":\"root_port\",\"acs\":false}]",
+		       "JSON: the path through the switch");
+	check_contains(r.out, "\"reset_bug\":\"Polaris 10\"", "JSON: the reset-bug family");
+	check_contains(r.out, "\"numa_node\":null", "JSON: numa_node -1 is null");
+	check_contains(r.out, "\"sriov_totalvfs\":4,\"sriov_numvfs\":2", "JSON: VF counts");
+}
+
 static void test_usage(void)
 {
 	struct run r;
 
 	make_host("intel_iommu=on\n", true);
 	run_tool(&r, "check", "extra", NULL);
-	check(r.status == 2, "check with an argument: exit 2 (got %d)", r.status);
-	check_contains(r.err, "check takes no arguments", "and says why");
+	check(r.status == 2, "check with a malformed target: exit 2 (got %d)", r.status);
+	check_contains(r.err, "'extra' is neither a PCI address", "and says why");
+	check_str(r.out, "", "and checks nothing");
+	run_tool(&r, "check", "all", NULL);
+	check(r.status == 2, "check all: exit 2 (got %d)", r.status);
+	check_contains(r.err, "check takes addresses and IDs", "and says what it takes");
+	run_tool(&r, "check", "0000:09:00.0", NULL);
+	check(r.status == 1, "check of an address no device has: exit 1 (got %d)", r.status);
+	check_contains(r.err, "no PCI device matches 0000:09:00.0", "and names it");
+	check_str(r.out, "", "and prints no findings");
 	run_tool(&r, "check", "--help", NULL);
 	check(r.status == 0, "check --help: exit 0");
 	check_contains(r.out, "Usage: gpuvfio check", "check --help prints the usage");
@@ -421,6 +806,11 @@ int main(void)
 	test_passthrough_mode();
 	test_modules();
 	test_config();
+	test_device_reset();
+	test_device_power_and_bars();
+	test_device_framebuffer();
+	test_device_numa_path_acs();
+	test_device_sriov_targets_json();
 	test_usage();
 	fake_cleanup();
 	return test_done();

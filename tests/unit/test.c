@@ -442,6 +442,46 @@ void fake_dev(const char *addr, unsigned int vendor, unsigned int device,
 	put_link(target, path);
 }
 
+/*
+ * A PCI device below others: its directory is devices/PARENT/ADDR, PARENT
+ * a path such as "pci0000:00/0000:00:1c.0", as the kernel nests devices
+ * under their bridges. Links are absolute (their depth varies).
+ */
+void fake_dev_at(const char *parent, const char *addr, unsigned int vendor,
+		 unsigned int device, unsigned int class, const char *driver,
+		 int group)
+{
+	char dir[PATH_MAX], path[PATH_MAX], target[PATH_MAX], val[32];
+
+	xsnprintf(dir, sizeof(dir), "%s/devices/%s/%s", root, parent, addr);
+	mkdirs(dir);
+	xsnprintf(val, sizeof(val), "0x%04x\n", vendor);
+	xsnprintf(path, sizeof(path), "%s/vendor", dir);
+	put_file(path, val);
+	xsnprintf(val, sizeof(val), "0x%04x\n", device);
+	xsnprintf(path, sizeof(path), "%s/device", dir);
+	put_file(path, val);
+	xsnprintf(val, sizeof(val), "0x%06x\n", class);
+	xsnprintf(path, sizeof(path), "%s/class", dir);
+	put_file(path, val);
+	if (driver) {
+		xsnprintf(target, sizeof(target), "%s/bus/pci/drivers/%s", root, driver);
+		mkdirs(target);
+		xsnprintf(path, sizeof(path), "%s/driver", dir);
+		put_link(target, path);
+	}
+	xsnprintf(path, sizeof(path), "%s/bus/pci/devices/%s", root, addr);
+	put_link(dir, path);
+	if (group < 0)
+		return;
+	xsnprintf(path, sizeof(path), "%s/kernel/iommu_groups/%d/devices/%s",
+		  root, group, addr);
+	put_link(dir, path);
+	xsnprintf(path, sizeof(path), "%s/iommu_group", dir);
+	xsnprintf(target, sizeof(target), "%s/kernel/iommu_groups/%d", root, group);
+	put_link(target, path);
+}
+
 void fake_iommu_dir(void)
 {
 	char path[PATH_MAX];

@@ -29,6 +29,10 @@ void fake_cleanup(void);
 void fake_dev(const char *addr, unsigned int vendor, unsigned int device,
 	      unsigned int class, const char *driver, int group);
 void fake_set_driver(const char *addr, const char *driver);
+/* The same below bridges: devices/PARENT/ADDR ("pci0000:00/0000:00:1c.0"). */
+void fake_dev_at(const char *parent, const char *addr, unsigned int vendor,
+		 unsigned int device, unsigned int class, const char *driver,
+		 int group);
 /* An empty iommu_groups/ directory: the IOMMU is on in name only. */
 void fake_iommu_dir(void);
 /* /sys/kernel/gpuvfio with the given files. */

@@ -27,6 +27,7 @@
 #include "config.h"
 #include "devices.h"
 #include "netlink.h"
+#include "stats.h"
 #include "switch.h"
 
 /* Not const: 6.1's policy holds a plain pointer. */
@@ -373,6 +374,43 @@ fail:
 	nlmsg_free(msg);
 }
 
+/* GPUVFIO_A_STATS: the module's counters (stats.h). */
+static int put_stats(struct sk_buff *msg)
+{
+	struct gv_stats s;
+	struct nlattr *nest;
+
+	gv_stats_read(&s);
+	nest = nla_nest_start(msg, GPUVFIO_A_STATS);
+	if (!nest ||
+	    nla_put_u64_64bit(msg, GPUVFIO_STATS_A_BINDS, s.binds,
+			      GPUVFIO_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, GPUVFIO_STATS_A_UNBINDS, s.unbinds,
+			      GPUVFIO_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, GPUVFIO_STATS_A_CLAIMS, s.claims,
+			      GPUVFIO_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, GPUVFIO_STATS_A_ROLLBACKS, s.rollbacks,
+			      GPUVFIO_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, GPUVFIO_STATS_A_ROLLBACKS_INCOMPLETE,
+			      s.rollbacks_incomplete, GPUVFIO_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, GPUVFIO_STATS_A_REFUSALS, s.refusals,
+			      GPUVFIO_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, GPUVFIO_STATS_A_NOTHING, s.nothing,
+			      GPUVFIO_STATS_A_PAD) ||
+	    nla_put_u64_64bit(msg, GPUVFIO_STATS_A_DRY_RUNS, s.dry_runs,
+			      GPUVFIO_STATS_A_PAD) ||
+	    nla_put_u32(msg, GPUVFIO_STATS_A_RUNNING, s.running) ||
+	    nla_put_u32(msg, GPUVFIO_STATS_A_PENDING, s.pending))
+		return -EMSGSIZE;
+	if (s.have_last &&
+	    (nla_put_u64_64bit(msg, GPUVFIO_STATS_A_LAST_NS, s.last_ns,
+			       GPUVFIO_STATS_A_PAD) ||
+	     nla_put_u32(msg, GPUVFIO_STATS_A_LAST_OUTCOME, s.last_outcome)))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
 static int gv_get_config(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg;
@@ -397,7 +435,8 @@ static int gv_get_config(struct sk_buff *skb, struct genl_info *info)
 		goto err;
 	gv_config_format_exclude(list, GPUVFIO_LIST_MAX);
 	if (nla_put_string(msg, GPUVFIO_A_EXCLUDE, list) ||
-	    nla_put_u32(msg, GPUVFIO_A_MANAGED, gv_dev_count()))
+	    nla_put_u32(msg, GPUVFIO_A_MANAGED, gv_dev_count()) ||
+	    put_stats(msg))
 		goto err;
 	genlmsg_end(msg, hdr);
 	kfree(list);

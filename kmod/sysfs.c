@@ -13,6 +13,7 @@
 #include "claim.h"
 #include "config.h"
 #include "devices.h"
+#include "stats.h"
 #include "switch.h"
 #include "sysfs.h"
 
@@ -243,6 +244,51 @@ static const struct attribute_group gv_attr_group = {
 	.attrs = gv_attrs,
 };
 
+/* stats/: the module's counters (stats.h), one per file, read-only. */
+#define GV_STAT_ATTR(field)						\
+static ssize_t field##_show(struct kobject *kobj,			\
+			    struct kobj_attribute *attr, char *buf)	\
+{									\
+	struct gv_stats s;						\
+									\
+	gv_stats_read(&s);						\
+	return sysfs_emit(buf, "%llu\n", (unsigned long long)s.field);	\
+}									\
+static struct kobj_attribute field##_attr = __ATTR_RO(field)
+
+GV_STAT_ATTR(binds);
+GV_STAT_ATTR(unbinds);
+GV_STAT_ATTR(claims);
+GV_STAT_ATTR(rollbacks);
+GV_STAT_ATTR(rollbacks_incomplete);
+GV_STAT_ATTR(refusals);
+GV_STAT_ATTR(nothing);
+GV_STAT_ATTR(dry_runs);
+GV_STAT_ATTR(running);
+GV_STAT_ATTR(pending);
+/* 0 before the first request: none takes no time at all. */
+GV_STAT_ATTR(last_ns);
+
+static struct attribute *gv_stats_attrs[] = {
+	&binds_attr.attr,
+	&unbinds_attr.attr,
+	&claims_attr.attr,
+	&rollbacks_attr.attr,
+	&rollbacks_incomplete_attr.attr,
+	&refusals_attr.attr,
+	&nothing_attr.attr,
+	&dry_runs_attr.attr,
+	&running_attr.attr,
+	&pending_attr.attr,
+	&last_ns_attr.attr,
+	NULL,
+};
+
+static const struct attribute_group gv_stats_group = {
+	.name = "stats",
+	.attrs = gv_stats_attrs,
+};
+
 int gv_sysfs_init(void)
 {
 	int ret;
@@ -253,11 +299,16 @@ int gv_sysfs_init(void)
 	ret = sysfs_create_group(gv_kobj, &gv_attr_group);
 	if (ret)
 		goto err_put;
-	ret = gv_devices_init(gv_kobj);
+	ret = sysfs_create_group(gv_kobj, &gv_stats_group);
 	if (ret)
 		goto err_group;
+	ret = gv_devices_init(gv_kobj);
+	if (ret)
+		goto err_stats;
 	return 0;
 
+err_stats:
+	sysfs_remove_group(gv_kobj, &gv_stats_group);
 err_group:
 	sysfs_remove_group(gv_kobj, &gv_attr_group);
 err_put:
@@ -269,6 +320,7 @@ void gv_sysfs_exit(void)
 {
 	/* Waits for writes in flight: a bind under way completes first. */
 	sysfs_remove_group(gv_kobj, &gv_attr_group);
+	sysfs_remove_group(gv_kobj, &gv_stats_group);
 	gv_devices_exit();
 	kobject_put(gv_kobj);
 }

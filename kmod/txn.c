@@ -15,6 +15,7 @@
 #include <linux/spinlock.h>
 #include <linux/timekeeping.h>
 
+#include "stats.h"
 #include "txn.h"
 
 struct workqueue_struct *gv_wq;
@@ -124,6 +125,7 @@ static void mark_pending(struct gv_txn *t)
 	if (t->pending || t->finished)
 		return;
 	t->pending = true;
+	gv_stats_pending();
 	t->outcome = GPUVFIO_OUTCOME_PENDING;
 	t->elapsed_ns = ktime_get_ns() - t->start_ns;
 	if (m)
@@ -175,6 +177,8 @@ static void finish_locked(struct gv_txn *t, int err, u32 outcome)
 	/* Read without the lock by expire(). */
 	WRITE_ONCE(t->ended, jiffies);
 	WRITE_ONCE(t->finished, true);
+	gv_stats_ended(t->bind, t->flags & GV_F_CLAIM, t->flags & GV_F_DRY_RUN,
+		       outcome, t->elapsed_ns);
 	if (err)
 		return;
 	if (outcome == GPUVFIO_OUTCOME_NOTHING)
@@ -212,6 +216,7 @@ void gv_txn_end(struct gv_txn *t, int err, bool changed)
 			t->id, t->bind ? "bind" : "unbind",
 			err ? "failed" : "completed");
 	finish_locked(t, err, outcome);
+	gv_stats_done_running(t->pending);
 	event_locked(t, event);
 	mutex_unlock(&t->lock);
 	mod_delayed_work(system_wq, &gv_expire_work,
@@ -409,6 +414,7 @@ int gv_txn_submit(struct gv_txn *t)
 		  t->replan ? "it waits for another request or a busy device, up to its deadline, before it is planned" :
 		  "the change is under way", t->id);
 	mutex_unlock(&t->lock);
+	gv_stats_running();		/* until gv_txn_end() */
 	kref_get(&t->ref);		/* the worker's */
 	kref_get(&t->ref);		/* the deadline's */
 	/* Not on gv_wq, which workers blocked in removes may fill. */
@@ -503,6 +509,7 @@ void gv_txn_member(struct gv_txn *t, unsigned int i,
 
 void gv_switch_dev_claimed(struct pci_dev *pdev)
 {
+	gv_stats_dev_claimed();
 	if (gv_hooks && gv_hooks->dev_claimed)
 		gv_hooks->dev_claimed(pdev);
 }

@@ -35,6 +35,51 @@
  *             GPUVFIO_A_EXCLUDE      NLA_NUL_STRING  the exclude list
  *             GPUVFIO_A_MANAGED      NLA_U32         number of devices
  *                                                    gpuvfio manages
+ *             GPUVFIO_A_STATS        NLA_NESTED      the module's counters
+ *                                                    since it was loaded
+ *                                                    (absent from modules
+ *                                                    older than it):
+ *               GPUVFIO_STATS_A_BINDS        NLA_U64  binds that moved
+ *                                            devices (outcome DONE)
+ *               GPUVFIO_STATS_A_UNBINDS      NLA_U64  unbinds that moved
+ *                                            devices (outcome DONE)
+ *               GPUVFIO_STATS_A_CLAIMS       NLA_U64  claims: claim
+ *                                            transactions (load, ids
+ *                                            written) that moved devices,
+ *                                            and devices claimed as they
+ *                                            appeared (each CLAIMED event)
+ *               GPUVFIO_STATS_A_ROLLBACKS    NLA_U64  requests that failed
+ *                                            and were rolled back
+ *                                            completely (ROLLED_BACK)
+ *               GPUVFIO_STATS_A_ROLLBACKS_INCOMPLETE NLA_U64  requests
+ *                                            whose rollback stranded a
+ *                                            device (ROLLBACK_INCOMPLETE)
+ *               GPUVFIO_STATS_A_REFUSALS     NLA_U64  transactions refused
+ *                                            before any change (REFUSED)
+ *               GPUVFIO_STATS_A_NOTHING      NLA_U64  requests already
+ *                                            satisfied (NOTHING)
+ *               GPUVFIO_STATS_A_DRY_RUNS     NLA_U64  dry runs, whatever
+ *                                            their plan said; they count
+ *                                            nowhere else
+ *               GPUVFIO_STATS_A_RUNNING      NLA_U32  transactions being
+ *                                            committed now, pending ones
+ *                                            included
+ *               GPUVFIO_STATS_A_PENDING      NLA_U32  of those, how many are
+ *                                            past their deadline
+ *               GPUVFIO_STATS_A_LAST_NS      NLA_U64  how long the last
+ *                                            request that ended took, from
+ *                                            its arrival to its end, in
+ *                                            nanoseconds (dry runs aside;
+ *                                            absent before the first)
+ *               GPUVFIO_STATS_A_LAST_OUTCOME NLA_U32  its enum
+ *                                            gpuvfio_outcome (absent
+ *                                            likewise)
+ *             Every transaction counts once, when it ends, in binds,
+ *             unbinds or claims (by its kind) or in one of rollbacks,
+ *             rollbacks_incomplete, refusals, nothing, dry_runs (by its
+ *             outcome). A request rejected before it became a transaction
+ *             (malformed, an unknown or excluded target: the ACK's error
+ *             only, no GPUVFIO_A_TXN) counts nowhere.
  *
  * GPUVFIO_CMD_SET_CONFIG (do, CAP_SYS_ADMIN)
  *   request:  GPUVFIO_A_IDS          NLA_NUL_STRING  new ids list (optional)
@@ -224,6 +269,7 @@ enum gpuvfio_attr {
 	GPUVFIO_A_MEMBERS,
 	GPUVFIO_A_EVENT,
 	GPUVFIO_A_PAD,
+	GPUVFIO_A_STATS,
 	__GPUVFIO_A_MAX
 };
 #define GPUVFIO_A_MAX (__GPUVFIO_A_MAX - 1)
@@ -268,6 +314,26 @@ enum gpuvfio_group_attr {
 	__GPUVFIO_GROUP_A_MAX
 };
 #define GPUVFIO_GROUP_A_MAX (__GPUVFIO_GROUP_A_MAX - 1)
+
+/* GPUVFIO_A_STATS (see GPUVFIO_CMD_GET_CONFIG). */
+enum gpuvfio_stats_attr {
+	GPUVFIO_STATS_A_UNSPEC,
+	GPUVFIO_STATS_A_BINDS,
+	GPUVFIO_STATS_A_UNBINDS,
+	GPUVFIO_STATS_A_CLAIMS,
+	GPUVFIO_STATS_A_ROLLBACKS,
+	GPUVFIO_STATS_A_ROLLBACKS_INCOMPLETE,
+	GPUVFIO_STATS_A_REFUSALS,
+	GPUVFIO_STATS_A_NOTHING,
+	GPUVFIO_STATS_A_DRY_RUNS,
+	GPUVFIO_STATS_A_RUNNING,
+	GPUVFIO_STATS_A_PENDING,
+	GPUVFIO_STATS_A_LAST_NS,
+	GPUVFIO_STATS_A_LAST_OUTCOME,
+	GPUVFIO_STATS_A_PAD,
+	__GPUVFIO_STATS_A_MAX
+};
+#define GPUVFIO_STATS_A_MAX (__GPUVFIO_STATS_A_MAX - 1)
 
 /* GPUVFIO_A_FLAGS of a bind or unbind. */
 enum gpuvfio_flags {

@@ -52,6 +52,50 @@ gv_bench_topology() {
 	done
 }
 
+# The devcheck boot's topology (tests/guest/80-check-devices.sh), for the
+# per-device findings of `gpuvfio check`: two NUMA nodes (512 MiB and one
+# CPU each); a VGA with its audio function behind a root port (the boot
+# VGA card, no FLR); a switch (x3130-upstream, two xio3130-downstream
+# ports) with a bochs-display and an e1000e (FLR) below it; a pxb-pcie
+# expander on NUMA node 1 with a root port and a bochs-display; a
+# pcie-pci-bridge grouping a bochs-display with an e1000 by requester-ID
+# aliasing. Bus numbers are the firmware's: the script finds devices by ID.
+GV_DEVCHECK_TOPOLOGY=(
+	-object memory-backend-ram,id=mem0,size=512M
+	-object memory-backend-ram,id=mem1,size=512M
+	-numa node,nodeid=0,cpus=0,memdev=mem0
+	-numa node,nodeid=1,cpus=1,memdev=mem1
+	-device pcie-root-port,id=rp1,bus=pcie.0,addr=0x10,chassis=1,port=1
+	-device VGA,id=gpu0,bus=rp1,addr=0x0.0,multifunction=on
+	-device intel-hda,id=gpu0-audio,bus=rp1,addr=0x0.1
+	-device hda-duplex,bus=gpu0-audio.0,audiodev=snd0
+	-device pcie-root-port,id=rp2,bus=pcie.0,addr=0x11,chassis=2,port=2
+	-device x3130-upstream,id=up2,bus=rp2
+	-device xio3130-downstream,id=dn21,bus=up2,chassis=21,slot=0
+	-device xio3130-downstream,id=dn22,bus=up2,chassis=22,slot=1
+	-device bochs-display,id=gpu-sw,bus=dn21,addr=0x0.0
+	-device e1000e,id=nic-sw,bus=dn22,addr=0x0.0,netdev=net1,romfile=
+	-device pcie-root-port,id=rp3,bus=pcie.0,addr=0x12,chassis=3,port=3
+	-device pcie-pci-bridge,id=br3,bus=rp3,addr=0x0.0
+	-device bochs-display,id=gpu-br,bus=br3,addr=0x1.0
+	-device e1000,id=nic-br,bus=br3,addr=0x2.0,netdev=net0,romfile=
+	-device pxb-pcie,id=pxb1,bus_nr=128,numa_node=1,bus=pcie.0,addr=0x1c
+	-device pcie-root-port,id=rp9,bus=pxb1,addr=0x0,chassis=9,port=9
+	-device bochs-display,id=gpu-numa,bus=rp9,addr=0x0.0
+	-audiodev none,id=snd0
+	-netdev user,id=net0,restrict=on
+	-netdev user,id=net1,restrict=on
+)
+
+# gv_boot_topology NAME: sets GV_TOPOLOGY for boot configuration NAME when
+# it has a topology of its own; the others keep the standard one.
+gv_boot_topology() {
+	case $1 in
+	devcheck) GV_TOPOLOGY=("${GV_DEVCHECK_TOPOLOGY[@]}") ;;
+	esac
+	return 0
+}
+
 # Kernel command line of every boot; a boot configuration appends to it.
 GV_CMDLINE="console=ttyS0 panic_on_warn=1 panic=-1 oops=panic"
 
@@ -60,6 +104,7 @@ gv_boot_append() {
 	case $1 in
 	std) echo "intel_iommu=on" ;;
 	noiommu) echo "intel_iommu=off" ;;
+	devcheck) echo "intel_iommu=on" ;;
 	*) return 1 ;;
 	esac
 }

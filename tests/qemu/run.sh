@@ -30,6 +30,7 @@ ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${GV_BUILD:-$ROOT/build}
 # shellcheck source=tests/qemu/common.sh
 . "$ROOT/tests/qemu/common.sh"
+gv_std_topology=("${GV_TOPOLOGY[@]}")
 
 usage() {
 	sed -n '5,16s/^# \{0,1\}//p' "$0" >&2
@@ -210,6 +211,8 @@ for rel in "${releases[@]}"; do
 			result "$rel" FAIL "$what: boot configuration '$boot' exists (see tests/qemu/common.sh)"
 			continue
 		fi
+		GV_TOPOLOGY=("${gv_std_topology[@]}")
+		gv_boot_topology "$boot"
 		cmdline="$GV_CMDLINE $extra ${append_all:+$append_all }${append:+$append }gvtest.scripts=$list"
 		case $nodrivers in yes | 1) cmdline+=" gvtest.nodrivers=1" ;; esac
 		[ "$timeout" -le 30 ] || cmdline+=" gvtest.hangdump=$((timeout - 20))"

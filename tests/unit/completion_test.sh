@@ -112,7 +112,8 @@ same "exclude offers its subcommands" "show set add del" "$(comp exclude "")"
 same "exclude add offers addresses of GPUs and their audio" "0000:01:00.0 0000:01:00.1 0000:03:00.0" \
 	"$(comp exclude add "")"
 same "exclude del offers the excluded addresses" "0000:03:00.0" "$(comp exclude del "")"
-same "check takes no argument" "" "$(comp check "")"
+same "check 0000:0 offers the GPU addresses" "0000:01:00.0 0000:01:00.1 0000:03:00.0" "$(comp check 0000:0)"
+same "check 10 offers the ID" "10de:1bb3" "$(comp check 10)"
 same "monitor takes no argument" "" "$(comp monitor "")"
 same "help offers the commands" "status bind unbind ids exclude monitor check xml nova kubevirt help" "$(comp help "")"
 same "xml offers GPUs, their audio and their IDs" \

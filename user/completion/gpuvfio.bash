@@ -99,7 +99,7 @@ _gpuvfio()
 			mapfile -t replies < <(compgen -W "$_gpuvfio_commands" -- "$cur")
 		fi
 		;;
-	status)
+	status | check)
 		if [[ $cur == -* ]]; then
 			mapfile -t replies < <(compgen -W "-j --json -h --help" -- "$cur")
 		else
@@ -179,7 +179,7 @@ _gpuvfio()
 			mapfile -t replies < <(compgen -W "-d --domain -e --external -j --json -h --help" -- "$cur")
 		fi
 		;;
-	monitor | check)
+	monitor)
 		if [[ $cur == -* ]]; then
 			mapfile -t replies < <(compgen -W "-j --json -h --help" -- "$cur")
 		fi

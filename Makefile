@@ -9,8 +9,8 @@
 #   make check              every test (installs what it needs; as root)
 #   make demo               boot a VM and show gpuvfio at work
 #   make bench              gpuvfio vs the script way and driverctl, in a VM
-#   make check-host         a real Debian 12 system with the packages, under
-#                           QEMU (tests/host; not yet in make check)
+#   make check-host         only the host tier of make check: a real Debian 12
+#                           system with the packages, under QEMU (tests/host)
 #   make check-debug        the QEMU suite on debug kernels (KASAN, lockdep,
 #                           kmemleak, UBSAN; and KCSAN), built and cached on
 #                           first use (GV_DEBUG_VARIANTS=kcsan: KCSAN only)
@@ -38,6 +38,8 @@ DESTDIR ?=
 MODPROBEDIR ?= /etc/modprobe.d
 INITRAMFSDIR ?= /usr/share/initramfs-tools
 DRACUTDIR ?= /usr/lib/dracut/modules.d
+# Debian 12's systemd looks here for units shipped by packages.
+SYSTEMDUNITDIR ?= /lib/systemd/system
 SRCDIR ?= /usr/src
 MODULE_INSTALL ?= dkms
 INSTALL ?= install
@@ -95,6 +97,12 @@ install-boot:
 		$(DESTDIR)$(INITRAMFSDIR)/scripts/init-top/gpuvfio
 	$(INSTALL) -D -m 0755 boot/dracut/90gpuvfio/module-setup.sh $(DESTDIR)$(DRACUTDIR)/90gpuvfio/module-setup.sh
 	$(INSTALL) -D -m 0755 boot/dracut/90gpuvfio/gpuvfio-load.sh $(DESTDIR)$(DRACUTDIR)/90gpuvfio/gpuvfio-load.sh
+	@# The metrics timer (docs/metrics.md); the service runs the tool where it is installed.
+	$(INSTALL) -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	sed 's|@SBINDIR@|$(PREFIX)/sbin|' boot/systemd/gpuvfio-metrics.service.in \
+		> $(DESTDIR)$(SYSTEMDUNITDIR)/gpuvfio-metrics.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/gpuvfio-metrics.service
+	$(INSTALL) -m 0644 boot/systemd/gpuvfio-metrics.timer $(DESTDIR)$(SYSTEMDUNITDIR)/gpuvfio-metrics.timer
 
 install-module: install-module-$(MODULE_INSTALL)
 
@@ -134,6 +142,7 @@ uninstall-boot:
 	rm -f $(DESTDIR)$(MODPROBEDIR)/gpuvfio.conf
 	rm -f $(DESTDIR)$(INITRAMFSDIR)/hooks/gpuvfio $(DESTDIR)$(INITRAMFSDIR)/scripts/init-top/gpuvfio
 	rm -rf $(DESTDIR)$(DRACUTDIR)/90gpuvfio
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/gpuvfio-metrics.service $(DESTDIR)$(SYSTEMDUNITDIR)/gpuvfio-metrics.timer
 
 uninstall-module: uninstall-module-$(MODULE_INSTALL)
 

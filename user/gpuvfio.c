@@ -50,6 +50,8 @@ static const struct command {
 	  "[-r|--resource-class CLASS] [-t|--trait TRAIT]... [-p|--numa-policy POLICY]" },
 	{ "kubevirt", cmd_kubevirt, "Print KubeVirt's pciHostDevices entries for the claimed cards",
 	  "[-d|--domain DOMAIN] [-e|--external]" },
+	{ "metrics", cmd_metrics, "Print device states and the module's counters for Prometheus",
+	  "[-o|--output FILE]" },
 	{ "help", cmd_help, "Show this help, or a command's (help COMMAND)",
 	  "[COMMAND]" },
 };

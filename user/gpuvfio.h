@@ -39,6 +39,20 @@ int cmd_check(int argc, char **argv);
 int cmd_xml(int argc, char **argv);
 int cmd_nova(int argc, char **argv);
 int cmd_kubevirt(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
+
+/* The module's counters (GPUVFIO_A_STATS, /sys/kernel/gpuvfio/stats/). */
+struct gv_stats {
+	bool have;			/* the module reported them */
+	uint64_t binds, unbinds, claims;
+	uint64_t rollbacks, rollbacks_incomplete, refusals;
+	uint64_t nothing, dry_runs;
+	uint32_t running, pending;	/* gauges: transactions now */
+	bool have_last;			/* a request has ended */
+	uint64_t last_ns;		/* how long the last one took */
+	bool have_last_outcome;		/* netlink only */
+	uint32_t last_outcome;		/* enum gpuvfio_outcome */
+};
 
 /* The module's configuration, from netlink or, failing that, sysfs. */
 struct gv_config {
@@ -49,6 +63,7 @@ struct gv_config {
 	char exclude[GPUVFIO_LIST_MAX];
 	bool have_managed;
 	uint32_t managed;		/* devices gpuvfio manages */
+	struct gv_stats stats;		/* absent from older modules */
 };
 
 /*

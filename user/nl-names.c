@@ -45,6 +45,7 @@ static const char *const gpuvfio_attr_names[GPUVFIO_A_MAX + 1] = {
 	NAME(GPUVFIO_A_MEMBERS),
 	NAME(GPUVFIO_A_EVENT),
 	NAME(GPUVFIO_A_PAD),
+	NAME(GPUVFIO_A_STATS),
 };
 
 static const char *const gpuvfio_dev_attr_names[GPUVFIO_DEV_A_MAX + 1] = {

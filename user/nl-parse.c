@@ -6,6 +6,7 @@
  * appends; unit-tested and fuzzed (tests/fuzz/fuzz_reply.c).
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -323,6 +324,44 @@ void gv_nl_group_free(struct gv_nl_group *g)
 	g->nmembers = 0;
 }
 
+/* A GPUVFIO_A_STATS nest (absent: st->have stays false). */
+static bool get_stats(const struct nlattr *a, struct gv_stats *st)
+{
+	const struct nlattr *tb[GPUVFIO_STATS_A_MAX + 1];
+	static const struct {
+		int type;
+		size_t off;
+	} u64s[] = {
+		{ GPUVFIO_STATS_A_BINDS, offsetof(struct gv_stats, binds) },
+		{ GPUVFIO_STATS_A_UNBINDS, offsetof(struct gv_stats, unbinds) },
+		{ GPUVFIO_STATS_A_CLAIMS, offsetof(struct gv_stats, claims) },
+		{ GPUVFIO_STATS_A_ROLLBACKS, offsetof(struct gv_stats, rollbacks) },
+		{ GPUVFIO_STATS_A_ROLLBACKS_INCOMPLETE,
+		  offsetof(struct gv_stats, rollbacks_incomplete) },
+		{ GPUVFIO_STATS_A_REFUSALS, offsetof(struct gv_stats, refusals) },
+		{ GPUVFIO_STATS_A_NOTHING, offsetof(struct gv_stats, nothing) },
+		{ GPUVFIO_STATS_A_DRY_RUNS, offsetof(struct gv_stats, dry_runs) },
+	};
+	size_t i;
+
+	if (!a)
+		return true;
+	if (gv_nl_parse_attrs(payload(a), payload_len(a), tb, GPUVFIO_STATS_A_MAX))
+		return false;
+	for (i = 0; i < sizeof(u64s) / sizeof(u64s[0]); i++)
+		if (!get_u64(tb[u64s[i].type], (uint64_t *)((char *)st + u64s[i].off),
+			     NULL))
+			return false;
+	if (!get_u32(tb[GPUVFIO_STATS_A_RUNNING], &st->running, NULL) ||
+	    !get_u32(tb[GPUVFIO_STATS_A_PENDING], &st->pending, NULL) ||
+	    !get_u64(tb[GPUVFIO_STATS_A_LAST_NS], &st->last_ns, &st->have_last) ||
+	    !get_u32(tb[GPUVFIO_STATS_A_LAST_OUTCOME], &st->last_outcome,
+		     &st->have_last_outcome))
+		return false;
+	st->have = true;
+	return true;
+}
+
 int gv_nl_parse_config(const struct nlattr **tb, struct gv_config *cfg)
 {
 	bool has_version = false;
@@ -336,6 +375,7 @@ int gv_nl_parse_config(const struct nlattr **tb, struct gv_config *cfg)
 	    !get_str(tb[GPUVFIO_A_EXCLUDE], cfg->exclude, sizeof(cfg->exclude),
 		     false, NULL) ||
 	    !get_u32(tb[GPUVFIO_A_MANAGED], &cfg->managed, &cfg->have_managed) ||
+	    !get_stats(tb[GPUVFIO_A_STATS], &cfg->stats) ||
 	    !has_version) {
 		memset(cfg, 0, sizeof(*cfg));
 		return -EPROTO;

@@ -163,6 +163,54 @@ static int count_entries(const char *path, uint32_t *n)
 	return 0;
 }
 
+/*
+ * /sys/kernel/gpuvfio/stats/, when the module has it: st->have only when
+ * every file reads as a number.
+ */
+static void read_stats(struct gv_stats *st)
+{
+	uint64_t running = 0, pending = 0;
+	const struct {
+		const char *file;
+		uint64_t *v;
+	} files[] = {
+		{ "binds", &st->binds },
+		{ "unbinds", &st->unbinds },
+		{ "claims", &st->claims },
+		{ "rollbacks", &st->rollbacks },
+		{ "rollbacks_incomplete", &st->rollbacks_incomplete },
+		{ "refusals", &st->refusals },
+		{ "nothing", &st->nothing },
+		{ "dry_runs", &st->dry_runs },
+		{ "running", &running },
+		{ "pending", &pending },
+		{ "last_ns", &st->last_ns },
+	};
+	char path[PATH_MAX], buf[32], *end;
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		if (gv_sysfs_path(path, sizeof(path), "kernel/gpuvfio/stats/%s",
+				  files[i].file) ||
+		    gv_sysfs_read(path, buf, sizeof(buf)) <= 0 ||
+		    buf[0] < '0' || buf[0] > '9')
+			goto bad;
+		errno = 0;
+		*files[i].v = strtoull(buf, &end, 10);
+		if (errno || *end)
+			goto bad;
+	}
+	st->running = running > UINT32_MAX ? UINT32_MAX : running;
+	st->pending = pending > UINT32_MAX ? UINT32_MAX : pending;
+	/* 0: no request has ended yet (none takes no time). */
+	st->have_last = st->last_ns != 0;
+	st->have = true;
+	return;
+bad:
+	memset(st, 0, sizeof(*st));
+}
+
 int gv_sysfs_read_config(struct gv_config *cfg)
 {
 	static const struct {
@@ -197,5 +245,6 @@ int gv_sysfs_read_config(struct gv_config *cfg)
 	ret = gv_sysfs_path(path, sizeof(path), "kernel/gpuvfio/devices");
 	if (!ret && !count_entries(path, &cfg->managed))
 		cfg->have_managed = true;
+	read_stats(&cfg->stats);
 	return 0;
 }

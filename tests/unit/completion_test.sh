@@ -115,7 +115,7 @@ same "exclude del offers the excluded addresses" "0000:03:00.0" "$(comp exclude 
 same "check 0000:0 offers the GPU addresses" "0000:01:00.0 0000:01:00.1 0000:03:00.0" "$(comp check 0000:0)"
 same "check 10 offers the ID" "10de:1bb3" "$(comp check 10)"
 same "monitor takes no argument" "" "$(comp monitor "")"
-same "help offers the commands" "status bind unbind ids exclude monitor check xml nova kubevirt help" "$(comp help "")"
+same "help offers the commands" "status bind unbind ids exclude monitor check xml nova kubevirt metrics help" "$(comp help "")"
 same "xml offers GPUs, their audio and their IDs" \
 	"0000:01:00.0 0000:01:00.1 0000:03:00.0 1234:1111 8086:2668 10de:1bb3" "$(comp xml "")"
 same "nothing for xml -b's bus" "" "$(comp xml -b "")"
@@ -125,6 +125,8 @@ same "nova takes no argument" "" "$(comp nova "")"
 same "nothing for kubevirt -d's domain" "" "$(comp kubevirt -d "")"
 same "help b offers bind" "bind" "$(comp help b)"
 same "help takes one command" "" "$(comp help bind "")"
+same "metrics -o offers file names" "/tmp" "$(comp metrics -o /tm)"
+same "metrics offers no arguments" "" "$(comp metrics "")"
 same "unknown command: nothing" "" "$(comp frobnicate "")"
 same "ch completes to check" "check" "$(comp ch)"
 # As bash splits it: only the part after the last ':' is replaced.

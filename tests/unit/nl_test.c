@@ -441,6 +441,38 @@ static void test_replies(void)
 	check(gv_nl_parse_msg(&m.hdr, m.len, tb, NULL) == 0 && gv_nl_parse_config(tb, &cfg) == -EPROTO,
 	      "a configuration without a version: refused");
 
+	/* The module's counters (GPUVFIO_A_STATS); absent above: an older
+	 * module. */
+	check(!cfg.stats.have, "a configuration without GPUVFIO_A_STATS: no counters");
+	genl_header(&m, GPUVFIO_CMD_GET_CONFIG);
+	put_str(&m, GPUVFIO_A_VERSION, "1.2.3");
+	gn = nest_begin(&m, GPUVFIO_A_STATS);
+	put_u64(&m, GPUVFIO_STATS_A_BINDS, 3);
+	put_u64(&m, GPUVFIO_STATS_A_ROLLBACKS_INCOMPLETE, 1ull << 40);
+	put_u64(&m, GPUVFIO_STATS_A_DRY_RUNS, 9);
+	put_u32(&m, GPUVFIO_STATS_A_RUNNING, 2);
+	put_u32(&m, GPUVFIO_STATS_A_PENDING, 1);
+	put_u64(&m, GPUVFIO_STATS_A_LAST_NS, 1500000000ull);
+	put_u32(&m, GPUVFIO_STATS_A_LAST_OUTCOME, GPUVFIO_OUTCOME_ROLLED_BACK);
+	put_u32(&m, 999, 1);	/* from a newer module: skipped */
+	nest_end(&m, gn);
+	check(gv_nl_parse_msg(&m.hdr, m.len, tb, NULL) == 0 && gv_nl_parse_config(tb, &cfg) == 0 &&
+	      cfg.stats.have && cfg.stats.binds == 3 && cfg.stats.unbinds == 0 &&
+	      cfg.stats.rollbacks_incomplete == 1ull << 40 && cfg.stats.dry_runs == 9 &&
+	      cfg.stats.running == 2 && cfg.stats.pending == 1 && cfg.stats.have_last &&
+	      cfg.stats.last_ns == 1500000000ull && cfg.stats.have_last_outcome &&
+	      cfg.stats.last_outcome == GPUVFIO_OUTCOME_ROLLED_BACK,
+	      "the module's counters");
+	genl_header(&m, GPUVFIO_CMD_GET_CONFIG);
+	put_str(&m, GPUVFIO_A_VERSION, "1.2.3");
+	gn = nest_begin(&m, GPUVFIO_A_STATS);
+	put_u32(&m, GPUVFIO_STATS_A_BINDS, 3);	/* a u64 of 4 bytes */
+	nest_end(&m, gn);
+	check(gv_nl_parse_msg(&m.hdr, m.len, tb, NULL) == 0 && gv_nl_parse_config(tb, &cfg) == -EPROTO &&
+	      !cfg.stats.have, "a counter of the wrong size: refused");
+	check(!strcmp(gv_nl_attr_name(GPUVFIO_A_STATS), "GPUVFIO_A_STATS"),
+	      "GPUVFIO_A_STATS has its name");
+
 	check(!strcmp(gv_nl_state_name(GPUVFIO_STATE_BINDING), "binding") &&
 	      !strcmp(gv_nl_state_name(GPUVFIO_STATE_UNBINDING), "unbinding") &&
 	      !strcmp(gv_nl_outcome_name(GPUVFIO_OUTCOME_ROLLED_BACK), "rolled_back") &&

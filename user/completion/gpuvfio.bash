@@ -9,7 +9,7 @@
 # options offered here are exactly those of `gpuvfio --help` and
 # `gpuvfio COMMAND --help`.
 
-_gpuvfio_commands="status bind unbind ids exclude monitor check xml nova kubevirt help"
+_gpuvfio_commands="status bind unbind ids exclude monitor check xml nova kubevirt metrics help"
 _gpuvfio_global_opts="-j --json -h --help -V --version"
 
 # _gpuvfio_devices [all]: "ADDRESS ID" lines for display and audio devices,
@@ -178,6 +178,18 @@ _gpuvfio()
 		if [[ $prev != -d && $prev != --domain && $cur == -* ]]; then
 			mapfile -t replies < <(compgen -W "-d --domain -e --external -j --json -h --help" -- "$cur")
 		fi
+		;;
+	metrics)
+		case $prev in
+		-o | --output)
+			mapfile -t replies < <(compgen -f -- "$cur")
+			;;
+		*)
+			if [[ $cur == -* ]]; then
+				mapfile -t replies < <(compgen -W "-o --output -h --help" -- "$cur")
+			fi
+			;;
+		esac
 		;;
 	monitor)
 		if [[ $cur == -* ]]; then

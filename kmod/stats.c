@@ -28,18 +28,18 @@ static atomic64_t *done_counter(bool bind, bool claim)
 	return bind ? &gv_binds : &gv_unbinds;
 }
 
-void gv_stats_ended(bool bind, bool claim, bool dry_run, u32 outcome,
-		    u64 elapsed_ns)
+void gv_stats_ended(bool bind, bool claim, u32 outcome, u64 elapsed_ns)
 {
 	atomic64_t *c = NULL;
 
-	/* A dry run is a question: it counts as one, and leaves the last
-	 * request's duration to requests that could change something. */
-	if (dry_run) {
+	switch (outcome) {
+	case GPUVFIO_OUTCOME_DRY_RUN:
+		/* A question: it leaves the last request's duration to
+		 * requests that could change something. One the module
+		 * refuses counts as the refusal it is: the tool's bind asks
+		 * one first and stops there when it is refused. */
 		atomic64_inc(&gv_dry_runs);
 		return;
-	}
-	switch (outcome) {
 	case GPUVFIO_OUTCOME_DONE:
 		c = done_counter(bind, claim);
 		break;

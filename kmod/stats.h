@@ -21,8 +21,7 @@ struct gv_stats {
 };
 
 /* A transaction ended with outcome (GPUVFIO_OUTCOME_*) after elapsed_ns. */
-void gv_stats_ended(bool bind, bool claim, bool dry_run, u32 outcome,
-		    u64 elapsed_ns);
+void gv_stats_ended(bool bind, bool claim, u32 outcome, u64 elapsed_ns);
 /* A device was claimed as it appeared (no transaction). */
 void gv_stats_dev_claimed(void);
 /* A transaction went to the workqueue; it left it (was_pending: it had

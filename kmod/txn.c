@@ -177,8 +177,7 @@ static void finish_locked(struct gv_txn *t, int err, u32 outcome)
 	/* Read without the lock by expire(). */
 	WRITE_ONCE(t->ended, jiffies);
 	WRITE_ONCE(t->finished, true);
-	gv_stats_ended(t->bind, t->flags & GV_F_CLAIM, t->flags & GV_F_DRY_RUN,
-		       outcome, t->elapsed_ns);
+	gv_stats_ended(t->bind, t->flags & GV_F_CLAIM, outcome, t->elapsed_ns);
 	if (err)
 		return;
 	if (outcome == GPUVFIO_OUTCOME_NOTHING)

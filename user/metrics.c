@@ -134,11 +134,12 @@ static void put_stats(FILE *f, const struct gv_stats *st)
 		"Requests whose rollback left a device without its driver.",
 		st->rollbacks_incomplete);
 	counter(f, "gpuvfio_refusals_total",
-		"Requests refused before any change.", st->refusals);
+		"Requests refused before any change, dry runs included.", st->refusals);
 	counter(f, "gpuvfio_nothing_to_do_total",
 		"Requests that were already satisfied.", st->nothing);
 	counter(f, "gpuvfio_dry_runs_total",
-		"Dry runs (counted here only).", st->dry_runs);
+		"Dry runs that gave their plan (the tool's bind and unbind send one first).",
+		st->dry_runs);
 	if (!st->have_last)
 		return;
 	family(f, "gpuvfio_last_request_duration_seconds", "gauge",

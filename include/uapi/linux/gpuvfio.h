@@ -55,12 +55,12 @@
  *                                            whose rollback stranded a
  *                                            device (ROLLBACK_INCOMPLETE)
  *               GPUVFIO_STATS_A_REFUSALS     NLA_U64  transactions refused
- *                                            before any change (REFUSED)
+ *                                            before any change (REFUSED),
+ *                                            dry runs included
  *               GPUVFIO_STATS_A_NOTHING      NLA_U64  requests already
  *                                            satisfied (NOTHING)
- *               GPUVFIO_STATS_A_DRY_RUNS     NLA_U64  dry runs, whatever
- *                                            their plan said; they count
- *                                            nowhere else
+ *               GPUVFIO_STATS_A_DRY_RUNS     NLA_U64  dry runs that gave
+ *                                            their plan (DRY_RUN)
  *               GPUVFIO_STATS_A_RUNNING      NLA_U32  transactions being
  *                                            committed now, pending ones
  *                                            included
@@ -69,17 +69,20 @@
  *               GPUVFIO_STATS_A_LAST_NS      NLA_U64  how long the last
  *                                            request that ended took, from
  *                                            its arrival to its end, in
- *                                            nanoseconds (dry runs aside;
- *                                            absent before the first)
+ *                                            nanoseconds (dry runs that
+ *                                            gave their plan aside; absent
+ *                                            before the first)
  *               GPUVFIO_STATS_A_LAST_OUTCOME NLA_U32  its enum
  *                                            gpuvfio_outcome (absent
  *                                            likewise)
  *             Every transaction counts once, when it ends, in binds,
- *             unbinds or claims (by its kind) or in one of rollbacks,
- *             rollbacks_incomplete, refusals, nothing, dry_runs (by its
- *             outcome). A request rejected before it became a transaction
- *             (malformed, an unknown or excluded target: the ACK's error
- *             only, no GPUVFIO_A_TXN) counts nowhere.
+ *             unbinds or claims (DONE, by its kind) or else by its
+ *             outcome in one of rollbacks, rollbacks_incomplete,
+ *             refusals, nothing, dry_runs. A request rejected before it
+ *             became a transaction (malformed, an unknown or excluded
+ *             target: the ACK's error only, no GPUVFIO_A_TXN) counts
+ *             nowhere. (The tool's bind and unbind send a dry run before
+ *             the request itself, and stop when it is refused.)
  *
  * GPUVFIO_CMD_SET_CONFIG (do, CAP_SYS_ADMIN)
  *   request:  GPUVFIO_A_IDS          NLA_NUL_STRING  new ids list (optional)

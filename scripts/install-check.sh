@@ -48,6 +48,8 @@ files() {
 dest=$tmp/dest
 expected=$(sort -k2 <<EOF
 644 /etc/modprobe.d/gpuvfio.conf
+644 /lib/systemd/system/gpuvfio-metrics.service
+644 /lib/systemd/system/gpuvfio-metrics.timer
 755 /usr/lib/dracut/modules.d/90gpuvfio/gpuvfio-load.sh
 755 /usr/lib/dracut/modules.d/90gpuvfio/module-setup.sh
 755 /usr/sbin/gpuvfio
@@ -96,6 +98,9 @@ if make -C "$src" install-cli install-boot DESTDIR="$dest" PREFIX=/usr/local >"$
 else
 	gv_fail "PREFIX=/usr/local moves the tool and its man page, not the files modprobe, initramfs-tools and dracut look for" "$tmp/local.log"
 fi
+gv_check "PREFIX=/usr/local: the metrics service runs the tool from there; the units stay where systemd looks" \
+	grep -qx "ExecStart=/usr/local/sbin/gpuvfio metrics --output /var/lib/prometheus/node-exporter/gpuvfio.prom" \
+	"$dest/lib/systemd/system/gpuvfio-metrics.service"
 
 for rel in "${releases[@]}"; do
 	dest=$tmp/dest-kbuild-$rel

@@ -88,6 +88,16 @@ gv_check "gpuvfio links /etc/libvirt/hooks/qemu.d/gpuvfio to the hook and ships 
 		grep -qx /etc/gpuvfio/libvirt-hook.conf' - "$deb"
 gv_check "the libvirt hook and its man page are in gpuvfio" \
 	contains "$deb" /usr/sbin/gpuvfio-libvirt-hook /usr/share/man/man8/gpuvfio-libvirt-hook.8.gz
+# shellcheck disable=SC2016 # $1 is the inner shell's
+gv_check "gpuvfio ships the metrics timer and its service, which runs the tool it installs" \
+	sh -c 'dpkg-deb --fsys-tarfile "$1" | tar -xOf - ./lib/systemd/system/gpuvfio-metrics.service |
+		grep -qx "ExecStart=/usr/sbin/gpuvfio metrics --output /var/lib/prometheus/node-exporter/gpuvfio.prom" &&
+		dpkg-deb -c "$1" | grep -q "\./lib/systemd/system/gpuvfio-metrics\.timer\$"' - "$deb"
+# shellcheck disable=SC2016 # $1 is the inner shell's
+gv_check "its postinst enables and starts the timer, not the static service" \
+	sh -c 'p=$(dpkg-deb --ctrl-tarfile "$1" | tar -xOf - ./postinst) &&
+		printf "%s\n" "$p" | grep -q "deb-systemd-helper enable .gpuvfio-metrics.timer" &&
+		! printf "%s\n" "$p" | grep -q "gpuvfio-metrics.service"' - "$deb"
 gv_check "gpuvfio-dkms holds dkms.conf and the module's sources in /usr/src/gpuvfio-$version" \
 	contains "$dkms_deb" "/usr/src/gpuvfio-$version/dkms.conf" "/usr/src/gpuvfio-$version/Kbuild" \
 	"/usr/src/gpuvfio-$version/kmod/Kbuild" "/usr/src/gpuvfio-$version/kmod/main.c" \

@@ -277,10 +277,17 @@ static void vfio_holders(const struct gv_host *h, struct group_view *gv)
 		if (gv[i].shown && !h->groups[i].kernel && gv[i].vfio_user < 0)
 			gv[i].vfio_user = 0;
 	for (k = 0; k < (size_t)found && k < MAX_VFIO_HOLDERS; k++) {
-		if (strncmp(out[k].node, "/dev/vfio/", 10))
+		const char *num = out[k].node + strlen("/dev/vfio/");
+		char *end;
+		long id;
+
+		if (strncmp(out[k].node, "/dev/vfio/", strlen("/dev/vfio/")))
+			continue;
+		id = strtol(num, &end, 10);
+		if (end == num || *end)
 			continue;
 		for (i = 0; i < h->ngroups; i++)
-			if (h->groups[i].id == atoi(out[k].node + 10))
+			if (h->groups[i].id == id)
 				gv[i].vfio_user = 1;
 	}
 out:

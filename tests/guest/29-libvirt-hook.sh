@@ -139,7 +139,7 @@ if hook_hold_audio; then
 	hook /tmp/card.xml vm1 prepare begin -
 	t1=$(cut -d. -f1 /proc/uptime)
 	check_eq "the card with its audio held: prepare begin exits 1" 1 "$rc"
-	check_match "naming the holder" "held open by pid $holder (sleep)" "$out"
+	check_match "naming the holder" "held open by pid $holder \\(sleep\\)" "$out"
 	check "before its timeout (it did not give up)" sh -c "! printf '%s' \"\$1\" | grep -q 'gave up'" - "$out"
 	check "within the timeout ($((t1 - t0)) s of 20)" test "$((t1 - t0))" -le 20
 	check_eq "nothing moved" "$orig" "$(gv_state $ALL_DEVS)"

@@ -47,16 +47,20 @@ files() {
 
 dest=$tmp/dest
 expected=$(sort -k2 <<EOF
+644 /etc/gpuvfio/libvirt-hook.conf
+777 /etc/libvirt/hooks/qemu.d/gpuvfio
 644 /etc/modprobe.d/gpuvfio.conf
 644 /lib/systemd/system/gpuvfio-metrics.service
 644 /lib/systemd/system/gpuvfio-metrics.timer
 755 /usr/lib/dracut/modules.d/90gpuvfio/gpuvfio-load.sh
 755 /usr/lib/dracut/modules.d/90gpuvfio/module-setup.sh
 755 /usr/sbin/gpuvfio
+755 /usr/sbin/gpuvfio-libvirt-hook
 644 /usr/include/linux/gpuvfio.h
 644 /usr/share/bash-completion/completions/gpuvfio
 755 /usr/share/initramfs-tools/hooks/gpuvfio
 755 /usr/share/initramfs-tools/scripts/init-top/gpuvfio
+644 /usr/share/man/man8/gpuvfio-libvirt-hook.8
 644 /usr/share/man/man8/gpuvfio.8
 $(cd "$src" && for f in dkms.conf Kbuild VERSION kmod/Kbuild kmod/*.[ch] include/uapi/linux/*.h; do
 	echo "644 /usr/src/gpuvfio-$version/$f"

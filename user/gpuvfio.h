@@ -40,6 +40,10 @@ int cmd_xml(int argc, char **argv);
 int cmd_nova(int argc, char **argv);
 int cmd_kubevirt(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
+/* path gets buf whole or not at all (atomic.c); 0 or -errno, *what the
+ * step that failed. */
+int gv_write_atomic(const char *path, const char *buf, size_t len,
+		    const char **what);
 
 /* The module's counters (GPUVFIO_A_STATS, /sys/kernel/gpuvfio/stats/). */
 struct gv_stats {

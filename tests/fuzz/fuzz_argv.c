@@ -23,6 +23,17 @@ int __wrap_gv_nl_open(struct gv_nl **nl)
 	return -ENOENT;
 }
 
+/* metrics --output FILE would write FILE wherever the input names it. */
+int __wrap_gv_write_atomic(const char *path, const char *buf, size_t len,
+			   const char **what)
+{
+	(void)path;
+	(void)buf;
+	(void)len;
+	*what = "write";
+	return -EROFS;
+}
+
 #define MAX_ARGS 32
 
 static char root[] = "/tmp/gpuvfio-fuzz.XXXXXX";
@@ -43,6 +54,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	setenv("GPUVFIO_PROC_ROOT", root, 1);
 	setenv("GPUVFIO_DEV_ROOT", root, 1);
 	setenv("GPUVFIO_PCI_IDS", "/dev/null", 1);
+	/* ids|exclude set --persist write there (with a module to ask). */
+	setenv("GPUVFIO_MODPROBE_D", root, 1);
 	return 0;
 }
 

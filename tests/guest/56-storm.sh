@@ -91,7 +91,9 @@ w_dry() {
 w_status() {
 	_i=0
 	while [ "$_i" -lt 40 ] && go; do
-		step status gpuvfio -j status
+		# JSON on stdout; stderr apart: a status that meets the module
+		# mid-unload says on stderr that it shows sysfs's view.
+		step status sh -c 'exec gpuvfio -j status 2>"$0"' "$S/status.err"
 		if [ -s "$S/status.out" ] && jq -e '.groups' "$S/status.out" >/dev/null 2>&1; then
 			echo "json ok" >>"$S/json.log"
 		else

@@ -60,6 +60,12 @@ fail() {
 	return 1
 }
 
+# skip WHAT, because WHY: checks that did not run, and why; counted neither
+# as passed nor as failed.
+skip() {
+	gv_report "skip - ${GV_SCRIPT:-?}: $1"
+}
+
 # check DESCRIPTION COMMAND [ARG...]: passes when COMMAND exits 0. Returns
 # COMMAND's exit status, so a script can stop when later checks would be
 # meaningless.

@@ -55,6 +55,7 @@ done
 # ---- the image, the packages, the working root ---------------------------
 
 start=$SECONDS
+mkdir -p "$BUILD"
 if cache=$("$ROOT/tests/host/image.sh" "$BUILD" 2>"$BUILD/image.log"); then
 	gv_ok "image: Debian 12 root from mmdebstrap, cached as ${cache#"$ROOT"/} ($((SECONDS - start)) s)"
 else

@@ -536,7 +536,15 @@ static void check_reset(struct gv_checks *c, const struct gv_dev_facts *f)
 		snprintf(bug, sizeof(bug),
 			 " Its ID is in the range of AMD's %s GPUs (the AMD reset bug); device_specific is offered, as vendor-reset provides it: make sure vendor-reset is loaded before the card is first reset.",
 			 f->reset_bug);
-	if (!*f->reset) {
+	if (!*f->reset && f->slot_functions > 1) {
+		/* A card's HDMI audio or USB function often has no reset of
+		 * its own; vfio-pci resets the slot's functions together
+		 * (a hot reset of the bus) when one VM owns all of them, as
+		 * gpuvfio moves them. */
+		r = GV_WARN;
+		n = snprintf(msg, sizeof(msg),
+			     "the kernel offers no reset of this function alone (reset_method is empty or missing); vfio-pci can still reset it with the rest of its slot (a bus reset) when one VM gets every function of the slot, as gpuvfio moves them, and the bridge above allows it. Give the whole card to one VM.");
+	} else if (!*f->reset) {
 		r = GV_FAIL;
 		n = snprintf(msg, sizeof(msg),
 			     "the kernel offers no reset for it (reset_method is empty or missing): it cannot be reset between VMs, so one VM leaves its state to the next; give it to one VM only, or use a card with FLR.");
@@ -900,6 +908,21 @@ static bool selected(const struct gv_host *h, const struct gv_dev *d,
 	return false;
 }
 
+/* How many functions the slot of d has on this host, d too. */
+static unsigned int slot_functions(const struct gv_host *h,
+				   const struct gv_dev *d)
+{
+	unsigned int n = 0;
+	size_t i;
+
+	for (i = 0; i < h->ndevs; i++)
+		if (h->devs[i].addr.domain == d->addr.domain &&
+		    h->devs[i].addr.bus == d->addr.bus &&
+		    (h->devs[i].addr.devfn >> 3) == (d->addr.devfn >> 3))
+			n++;
+	return n;
+}
+
 int gv_check_devices(struct gv_checks *c, const struct gv_host *h,
 		     const struct gv_target *t, unsigned int nt,
 		     const struct gv_addr *excl, unsigned int nexcl,
@@ -918,6 +941,7 @@ int gv_check_devices(struct gv_checks *c, const struct gv_host *h,
 			continue;
 		f = &r->v[r->n++];
 		gather(f, &h->devs[i]);
+		f->slot_functions = slot_functions(h, &h->devs[i]);
 		if (!f->bridge) {
 			check_reset(c, f);
 			check_d3cold(c, f, r->disable_idle_d3);

@@ -39,6 +39,7 @@ struct gv_dev_facts {
 	const struct gv_dev *dev;
 	bool bridge;			/* class 0604: only path and ACS */
 	char reset[128];		/* reset_method; "" for none */
+	unsigned int slot_functions;	/* functions in its slot, itself too */
 	const char *reset_bug;		/* a known family, or NULL */
 	int d3cold;			/* d3cold_allowed: 1, 0, -1 unknown */
 	int numa;			/* numa_node; -1 none */

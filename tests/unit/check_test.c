@@ -605,6 +605,18 @@ static void test_device_reset(void)
 		    "reset: no reset_method file is a failure too");
 	expect_line(&r, "WARN", "0000:07:00.0 [1002:67df]: the kernel can reset it between VMs (reset_method: device_specific bus). Its ID is in the range of AMD's Polaris 10 GPUs (the AMD reset bug); device_specific is offered",
 		    "reset: device_specific offered for a Polaris card: says to keep vendor-reset loaded");
+
+	/* A card's audio function without a reset of its own: the slot's
+	 * bus reset covers it when the whole card goes to one VM, so a
+	 * warning, not a failure; the single-function 04:00.0 still fails. */
+	fake_attr("0000:01:00.1", "reset_method", "\n");
+	run_tool(&r, "check", NULL);
+	expect_line(&r, "WARN", "0000:01:00.1 [10de:10f0]: the kernel offers no reset of this function alone",
+		    "reset: a function of a multifunction slot without reset: warning");
+	expect_no_line(&r, "FAIL", "0000:01:00.1 [10de:10f0]",
+		       "reset: and no failure for it");
+	expect_line(&r, "FAIL", "0000:04:00.0 [1234:1111]: the kernel offers no reset for it",
+		    "reset: the single-function device without reset still fails beside it");
 }
 
 static void test_device_power_and_bars(void)

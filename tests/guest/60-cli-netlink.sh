@@ -119,7 +119,9 @@ check "ids del 8086:2668" gpuvfio ids del 8086:2668
 check "ids set ''" gpuvfio ids set ""
 check_eq "sysfs ids is empty" "" "$(cat "$GV/ids")"
 # Give back what the ids claimed.
-gpuvfio unbind --all >/dev/null 2>&1
+# (a long --timeout: on a debug kernel unbinding two cards can outlast the
+# default 10 s, and the tool would leave before the change ends)
+gpuvfio unbind --all --timeout 120 >/dev/null 2>&1
 gv_settle
 check_eq "every device is back after ids" "$orig" "$(gv_state $ALL_DEVS)"
 
@@ -193,7 +195,7 @@ ids_claimed_event() {
 	event_seen --arg a "$GPU1" 'any(.[] | select(.event == "claimed" and .txn != null) | .members[]; .address == $a and .fate == "move")'
 }
 check "monitor saw the ids write's claim of GPU1, with its txn" wait_for 10 ids_claimed_event
-gpuvfio unbind --all >/dev/null 2>&1
+gpuvfio unbind --all --timeout 120 >/dev/null 2>&1
 gv_settle
 check_eq "both cards are back on their drivers" \
 	"bochs-drm snd_hda_intel xhci_hcd bochs-drm snd_hda_intel" "$(gv_drivers $GPU0_CARD "$GPU1" "$GPU1_AUDIO")"
@@ -205,7 +207,7 @@ claimed_event() { event_seen --arg a "$GPU1" 'any(.[] | select(.event == "claime
 check "monitor saw GPU1 claimed at rescan" wait_for 10 claimed_event
 check_eq "and vfio-pci took it" vfio-pci "$(drv_of "$GPU1")"
 echo >"$GV/ids"
-gpuvfio unbind --all >/dev/null 2>&1
+gpuvfio unbind --all --timeout 120 >/dev/null 2>&1
 gv_settle
 
 kill "$mon"

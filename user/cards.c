@@ -6,6 +6,9 @@
 #include <string.h>
 
 #include "cards.h"
+#include "devsrc.h"
+#include "gpuvfio.h"
+#include "sysfs.h"
 
 static bool is_audio(const struct gv_dev *d)
 {
@@ -190,4 +193,39 @@ int gv_model_name(char *buf, size_t size, const struct gv_dev *d, char sep,
 		return snprintf(buf, size, "%04x%c%04x", d->vendor, sep, d->device);
 	buf[o] = '\0';
 	return (int)o;
+}
+
+int gv_models_read(struct gv_host *h, char *ids, char *exclude, size_t size,
+		   const char **from, struct gv_model **models, size_t *n)
+{
+	struct gv_devsrc src;
+	struct gv_config *cfg;
+	int ret;
+
+	*models = NULL;
+	*n = 0;
+	memset(h, 0, sizeof(*h));
+	cfg = malloc(sizeof(*cfg));
+	if (!cfg) {
+		gv_err("out of memory");
+		return GV_EXIT_FAILED;
+	}
+	gv_devsrc_open(&src);
+	gv_devsrc_config(&src, cfg);
+	ret = gv_devsrc_host(&src, h, GV_DEVSRC_NAMES);
+	gv_devsrc_close(&src);
+	if (ret) {
+		gv_err("could not read the PCI devices in %s: %s", gv_sysfs_root(),
+		       strerror(-ret));
+		free(cfg);
+		return GV_EXIT_FAILED;
+	}
+	gv_devsrc_claim_lists(cfg, ids, exclude, size, from);
+	free(cfg);
+	ret = gv_models_claimed(h, ids, exclude, models, n);
+	if (ret == -EINVAL)
+		gv_err("the ids or exclude list of %s does not parse: see gpuvfio check", *from);
+	else if (ret)
+		gv_err("out of memory");
+	return ret ? GV_EXIT_FAILED : 0;
 }

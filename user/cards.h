@@ -60,6 +60,16 @@ int gv_models_claimed(const struct gv_host *h, const char *ids,
 		      const char *exclude, struct gv_model **models, size_t *n);
 void gv_models_free(struct gv_model *models, size_t n);
 
+/*
+ * What nova and kubevirt print from: the host through the device source,
+ * the claim lists (gv_devsrc_claim_lists(): ids, exclude, *from) and the
+ * claimed cards by model. Says why not on stderr and returns
+ * GV_EXIT_FAILED; 0 otherwise, *n 0 when nothing is claimed. Free h with
+ * gv_host_free() and models with gv_models_free() either way.
+ */
+int gv_models_read(struct gv_host *h, char *ids, char *exclude, size_t size,
+		   const char **from, struct gv_model **models, size_t *n);
+
 /* How gv_model_name() spells a name. */
 enum {
 	GV_NAME_BRACKET = 1 << 0,	/* only the part in brackets */

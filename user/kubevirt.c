@@ -19,10 +19,8 @@
 #include <string.h>
 
 #include "cards.h"
-#include "devsrc.h"
 #include "gpuvfio.h"
 #include "json.h"
-#include "sysfs.h"
 
 /* Kubernetes: a DNS subdomain, "/", then a name of at most 63. */
 #define DOMAIN_MAX	253
@@ -215,46 +213,22 @@ static int print_json(FILE *f, const struct gv_model *m, size_t n,
 int cmd_kubevirt(int argc, char **argv)
 {
 	char ids[GPUVFIO_LIST_MAX], exclude[GPUVFIO_LIST_MAX];
-	struct gv_model *models = NULL;
-	struct gv_devsrc src;
-	struct gv_config *cfg;
+	struct gv_model *models;
 	struct kv_opts o;
 	struct gv_host h;
 	const char *from;
-	size_t n = 0;
+	size_t n;
 	int ret;
 
 	ret = parse_opts(argc, argv, &o);
 	if (ret >= 0)
 		return ret;
-	cfg = malloc(sizeof(*cfg));
-	if (!cfg) {
-		gv_err("out of memory");
-		return GV_EXIT_FAILED;
-	}
-	gv_devsrc_open(&src);
-	gv_devsrc_config(&src, cfg);
-	ret = gv_devsrc_host(&src, &h, GV_DEVSRC_NAMES);
-	gv_devsrc_close(&src);
-	if (ret) {
-		gv_err("could not read the PCI devices in %s: %s", gv_sysfs_root(),
-		       strerror(-ret));
-		free(cfg);
-		return GV_EXIT_FAILED;
-	}
-	gv_devsrc_claim_lists(cfg, ids, exclude, sizeof(ids), &from);
-	ret = gv_models_claimed(&h, ids, exclude, &models, &n);
-	if (ret) {
-		if (ret == -EINVAL)
-			gv_err("the ids or exclude list of %s does not parse: see gpuvfio check", from);
-		else
-			gv_err("out of memory");
-		ret = GV_EXIT_FAILED;
-	} else if (!n) {
+	ret = gv_models_read(&h, ids, exclude, sizeof(ids), &from, &models, &n);
+	if (!ret && !n) {
 		gv_err("gpuvfio claims no card on this node (ids %s, from %s): claim them first, `%s ids set --persist VENDOR:DEVICE`",
 		       *ids ? ids : "empty", from, gv_prog);
 		ret = GV_EXIT_FAILED;
-	} else {
+	} else if (!ret) {
 		if (gv_json)
 			ret = print_json(stdout, models, n, &o) ? GV_EXIT_FAILED : 0;
 		else
@@ -266,6 +240,5 @@ int cmd_kubevirt(int argc, char **argv)
 	}
 	gv_models_free(models, n);
 	gv_host_free(&h);
-	free(cfg);
 	return ret;
 }

@@ -14,10 +14,8 @@
 #include <string.h>
 
 #include "cards.h"
-#include "devsrc.h"
 #include "gpuvfio.h"
 #include "json.h"
-#include "sysfs.h"
 
 #define MAX_TRAITS	16
 #define NAME_MAX_LEN	128
@@ -304,43 +302,22 @@ int cmd_nova(int argc, char **argv)
 {
 	char ids[GPUVFIO_LIST_MAX], exclude[GPUVFIO_LIST_MAX];
 	char (*names)[NAME_MAX_LEN] = NULL;
-	struct gv_model *models = NULL;
-	struct gv_devsrc src;
-	struct gv_config *cfg;
+	struct gv_model *models;
 	struct nova_opts o;
 	struct gv_host h;
 	const char *from;
-	size_t n = 0;
+	size_t n;
 	int ret;
 
 	ret = parse_opts(argc, argv, &o);
 	if (ret >= 0)
 		return ret;
-	cfg = malloc(sizeof(*cfg));
-	if (!cfg) {
-		gv_err("out of memory");
-		return GV_EXIT_FAILED;
-	}
-	gv_devsrc_open(&src);
-	gv_devsrc_config(&src, cfg);
-	ret = gv_devsrc_host(&src, &h, GV_DEVSRC_NAMES);
-	gv_devsrc_close(&src);
-	if (ret) {
-		gv_err("could not read the PCI devices in %s: %s", gv_sysfs_root(),
-		       strerror(-ret));
-		free(cfg);
-		return GV_EXIT_FAILED;
-	}
-	gv_devsrc_claim_lists(cfg, ids, exclude, sizeof(ids), &from);
-	ret = gv_models_claimed(&h, ids, exclude, &models, &n);
-	if (ret == -EINVAL) {
-		gv_err("the ids or exclude list of %s does not parse: see gpuvfio check", from);
-		ret = GV_EXIT_FAILED;
+	ret = gv_models_read(&h, ids, exclude, sizeof(ids), &from, &models, &n);
+	if (ret)
 		goto out;
-	}
-	if (!ret && n)
+	if (n)
 		names = calloc(n, sizeof(*names));
-	if (ret || (n && !names)) {
+	if (n && !names) {
 		gv_err("out of memory");
 		ret = GV_EXIT_FAILED;
 		goto out;
@@ -363,6 +340,5 @@ out:
 	free(names);
 	gv_models_free(models, n);
 	gv_host_free(&h);
-	free(cfg);
 	return ret;
 }

@@ -34,6 +34,7 @@
 #include "groups.h"
 #include "json.h"
 #include "modconf.h"
+#include "status.h"
 #include "sysfs.h"
 
 /* Interrupt remapping support: bit 3 (IR) of VT-d's extended capabilities. */
@@ -1037,38 +1038,6 @@ static int check_devices(struct gv_checks *c, const struct gv_host *h,
 	return gv_check_devices(c, h, t, nt, excl, nexcl, rep);
 }
 
-/* Reads TARGET arguments; 0, or the exit status for a bad one. */
-static int parse_targets(int argc, char **argv, struct gv_target *t,
-			 unsigned int *n)
-{
-	struct gv_parse_err err;
-	unsigned int got, i;
-	int ret;
-
-	*n = 0;
-	for (; argc > 0; argc--, argv++) {
-		ret = gv_parse_target_list(*argv, t + *n, GV_MAX_LIST - *n, &got, &err);
-		if (ret == -E2BIG) {
-			gv_err("too many targets: at most %u at a time", GV_MAX_LIST);
-			return GV_EXIT_USAGE;
-		}
-		if (ret) {
-			gv_err("'%.*s' is neither a PCI address (0000:01:00.0 or 01:00.0) nor a vendor:device ID (10de:1bb3)",
-			       (int)err.len, err.tok);
-			usage(stderr);
-			return GV_EXIT_USAGE;
-		}
-		for (i = 0; i < got; i++) {
-			if (t[*n + i].kind == GV_TARGET_ALL) {
-				gv_err("check takes addresses and IDs; without any it checks every GPU");
-				return GV_EXIT_USAGE;
-			}
-		}
-		*n += got;
-	}
-	return 0;
-}
-
 /* Every target names a device; else says which does not (exit 1). */
 static int targets_found(const struct gv_host *h, const struct gv_target *t,
 			 unsigned int nt)
@@ -1111,7 +1080,9 @@ int cmd_check(int argc, char **argv)
 	ret = gv_common_opts(argc, argv, usage);
 	if (ret >= 0)
 		return ret;
-	ret = parse_targets(argc - optind, argv + optind, targets, &nt);
+	ret = gv_parse_targets(argc - optind, argv + optind, targets, &nt,
+			       "check takes addresses and IDs; without any it checks every GPU",
+			       usage);
 	if (ret)
 		return ret;
 

@@ -355,9 +355,9 @@ int gv_status_print(FILE *f, bool json, const struct gv_config *cfg,
 	return 0;
 }
 
-/* Reads TARGET arguments; 0, or the exit status for a bad one. */
-static int parse_targets(int argc, char **argv, struct gv_target *t,
-			 unsigned int max, unsigned int *n)
+int gv_parse_targets(int argc, char **argv, struct gv_target *t,
+		     unsigned int *n, const char *all_msg,
+		     void (*usage)(FILE *f))
 {
 	struct gv_parse_err err;
 	unsigned int got, i;
@@ -365,19 +365,21 @@ static int parse_targets(int argc, char **argv, struct gv_target *t,
 
 	*n = 0;
 	for (; argc > 0; argc--, argv++) {
-		ret = gv_parse_target_list(*argv, t + *n, max - *n, &got, &err);
+		ret = gv_parse_target_list(*argv, t + *n, GV_MAX_LIST - *n, &got, &err);
 		if (ret == -E2BIG) {
-			gv_err("too many targets: at most %u at a time", max);
+			gv_err("too many targets: at most %u at a time", GV_MAX_LIST);
 			return GV_EXIT_USAGE;
 		}
 		if (ret) {
 			gv_err("'%.*s' is neither a PCI address (0000:01:00.0 or 01:00.0) nor a vendor:device ID (10de:1bb3)",
 			       (int)err.len, err.tok);
+			if (usage)
+				usage(stderr);
 			return GV_EXIT_USAGE;
 		}
 		for (i = 0; i < got; i++) {
 			if (t[*n + i].kind == GV_TARGET_ALL) {
-				gv_err("status takes addresses and IDs; without any it shows every group with a GPU");
+				gv_err("%s", all_msg);
 				return GV_EXIT_USAGE;
 			}
 		}
@@ -386,7 +388,7 @@ static int parse_targets(int argc, char **argv, struct gv_target *t,
 	return 0;
 }
 
-static void target_name(const struct gv_target *t, char *buf, size_t size)
+void gv_target_name(const struct gv_target *t, char *buf, size_t size)
 {
 	if (t->kind == GV_TARGET_ADDR)
 		gv_format_addr(buf, size, &t->addr);
@@ -408,8 +410,9 @@ int cmd_status(int argc, char **argv)
 	ret = gv_common_opts(argc, argv, usage);
 	if (ret >= 0)
 		return ret;
-	ret = parse_targets(argc - optind, argv + optind, targets, GV_MAX_LIST,
-			    &nt);
+	ret = gv_parse_targets(argc - optind, argv + optind, targets, &nt,
+			       "status takes addresses and IDs; without any it shows every group with a GPU",
+			       NULL);
 	if (ret)
 		return ret;
 
@@ -435,7 +438,7 @@ int cmd_status(int argc, char **argv)
 		for (k = 0; k < h.ndevs && !gv_dev_match(&h.devs[k], &targets[i]); k++)
 			;
 		if (k == h.ndevs) {
-			target_name(&targets[i], name, sizeof(name));
+			gv_target_name(&targets[i], name, sizeof(name));
 			gv_err("no PCI device matches %s: `lspci -Dnn` lists this host's devices",
 			       name);
 			ret = GV_EXIT_FAILED;

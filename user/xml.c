@@ -20,6 +20,7 @@
 #include "devsrc.h"
 #include "gpuvfio.h"
 #include "json.h"
+#include "status.h"
 #include "sysfs.h"
 
 #define MAX_CARDS	32
@@ -158,44 +159,6 @@ static int parse_opts(int argc, char **argv, struct xml_opts *o)
 	return -1;
 }
 
-static int parse_targets(int argc, char **argv, struct gv_target *t,
-			 unsigned int *n)
-{
-	struct gv_parse_err err;
-	unsigned int got, i;
-	int ret;
-
-	*n = 0;
-	for (; argc > 0; argc--, argv++) {
-		ret = gv_parse_target_list(*argv, t + *n, GV_MAX_LIST - *n, &got, &err);
-		if (ret == -E2BIG) {
-			gv_err("too many targets: at most %u at a time", GV_MAX_LIST);
-			return GV_EXIT_USAGE;
-		}
-		if (ret) {
-			gv_err("'%.*s' is neither a PCI address (0000:01:00.0 or 01:00.0) nor a vendor:device ID (10de:1bb3)",
-			       (int)err.len, err.tok);
-			return GV_EXIT_USAGE;
-		}
-		for (i = 0; i < got; i++) {
-			if (t[*n + i].kind == GV_TARGET_ALL) {
-				gv_err("xml takes addresses and IDs: name the cards");
-				return GV_EXIT_USAGE;
-			}
-		}
-		*n += got;
-	}
-	return 0;
-}
-
-static void target_name(const struct gv_target *t, char *buf, size_t size)
-{
-	if (t->kind == GV_TARGET_ADDR)
-		gv_format_addr(buf, size, &t->addr);
-	else
-		gv_format_id(buf, size, &t->id);
-}
-
 static bool slot_listed(const struct placed *p, size_t n, const struct gv_dev *d)
 {
 	size_t i;
@@ -234,7 +197,7 @@ static int resolve(const struct gv_host *h, const struct gv_target *t,
 			(*n)++;
 		}
 		if (!found) {
-			target_name(&t[i], name, sizeof(name));
+			gv_target_name(&t[i], name, sizeof(name));
 			gv_err("no PCI device matches %s: `lspci -Dnn` lists this host's devices",
 			       name);
 			ret = GV_EXIT_FAILED;
@@ -475,7 +438,9 @@ int cmd_xml(int argc, char **argv)
 	ret = parse_opts(argc, argv, &o);
 	if (ret >= 0)
 		return ret;
-	ret = parse_targets(argc - optind, argv + optind, targets, &nt);
+	ret = gv_parse_targets(argc - optind, argv + optind, targets, &nt,
+			       "xml takes addresses and IDs: name the cards",
+			       NULL);
 	if (ret)
 		return ret;
 	p = calloc(MAX_CARDS, sizeof(*p));

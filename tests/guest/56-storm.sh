@@ -178,7 +178,9 @@ allowed plug 0
 allowed mod 0 1
 allowed modprobe 0
 # gvwrite's errnos: EBUSY (another request holds the group), EINPROGRESS
-# (pending), ENODEV (the module is going, or the device is gone); for GPU1,
+# (pending), ENODEV (the module is going, or the device is gone), ESHUTDOWN
+# (the module began to unload between the write and its request's start:
+# "gpuvfio is being unloaded; nothing changed"); for GPU1,
 # which is hot-removed, also EIO (removed mid-transaction: rolled back) and
 # ENXIO (just rescanned, not yet in an IOMMU group: refused).
 sysfs_errnos() { # WORKER ERRNO...
@@ -193,8 +195,8 @@ sysfs_errnos() { # WORKER ERRNO...
 	done <"$S/$_w.log")
 	check_eq "$_w: sysfs writes fail only with $*" "" "$_bad"
 }
-sysfs_errnos sys0 EBUSY EINPROGRESS ENODEV
-sysfs_errnos gpu1sys EBUSY EINPROGRESS ENODEV EIO ENXIO
+sysfs_errnos sys0 EBUSY EINPROGRESS ENODEV ESHUTDOWN
+sysfs_errnos gpu1sys EBUSY EINPROGRESS ENODEV ESHUTDOWN EIO ENXIO
 check_no_match "every status -j printed JSON" "BAD" "$(cat "$S/json.log" 2>/dev/null)"
 for w in nl0 gpu1 dry status plug mod modprobe; do
 	counts "$w" 1

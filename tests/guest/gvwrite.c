@@ -19,6 +19,7 @@ static const struct {
 	{ ENOPKG, "ENOPKG" }, { EBUSY, "EBUSY" }, { EIO, "EIO" },
 	{ E2BIG, "E2BIG" }, { ENOENT, "ENOENT" }, { EACCES, "EACCES" },
 	{ EINTR, "EINTR" }, { ENOMEM, "ENOMEM" }, { EINPROGRESS, "EINPROGRESS" },
+	{ ESHUTDOWN, "ESHUTDOWN" },
 };
 
 int main(int argc, char *argv[])
@@ -48,6 +49,7 @@ int main(int argc, char *argv[])
 			return 1;
 		}
 	}
-	printf("errno %d (%s)\n", errno, strerror(errno));
+	/* One word, as the scripts read the first word. */
+	printf("errno-%d (%s)\n", errno, strerror(errno));
 	return 1;
 }

@@ -11,6 +11,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/mm.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/timekeeping.h>
@@ -239,7 +240,7 @@ static void gv_txn_release(struct kref *ref)
 		iommu_group_put(t->groups[i].group);
 	while (t->devs.n)
 		pci_dev_put(t->devs.devs[--t->devs.n]);
-	kfree(t);
+	kvfree(t);
 }
 
 void gv_txn_put(struct gv_txn *t)
@@ -251,7 +252,9 @@ void gv_txn_put(struct gv_txn *t)
 struct gv_txn *gv_txn_new(bool bind, unsigned int flags,
 			  unsigned int timeout_ms)
 {
-	struct gv_txn *t = kzalloc(sizeof(*t), GFP_KERNEL);
+	/* About 11 KiB (GV_MAX_DEVICES devices and groups): not worth a
+	 * high-order page when memory is fragmented. */
+	struct gv_txn *t = kvzalloc(sizeof(*t), GFP_KERNEL);
 
 	if (!t)
 		return NULL;

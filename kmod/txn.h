@@ -20,7 +20,9 @@
 #include "switch.h"
 
 #define GV_VFIO		"vfio-pci"
-#define GV_MAX_GROUPS	64
+/* Each group holds at least one of the request's devices, so the group limit
+ * never refuses what the device limit lets through. */
+#define GV_MAX_GROUPS	GV_MAX_DEVICES
 
 /* How far a device got in its move, for the rollback. */
 enum gv_done {

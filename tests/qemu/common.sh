@@ -35,20 +35,45 @@ GV_TOPOLOGY=(
 	-netdev user,id=net1,restrict=on
 )
 
+# gv_root_port N: the -device argument of root port rpN (from 1) of a
+# topology with many: eight to a slot of pcie.0 from 00:08.0 (function 0 of
+# each slot says multifunction=on), so 128 fit in slots 0x08 to 0x17. Each
+# has ACS, so what is below it is an IOMMU group of its own. No I/O window
+# (io-reserve=0): the devices below have no I/O BAR, and 4 KiB windows for
+# more than 15 ports do not fit in the 64 KiB of port space.
+gv_root_port() {
+	local mf=
+	[ $((($1 - 1) % 8)) != 0 ] || mf=,multifunction=on
+	printf 'pcie-root-port,id=rp%d,bus=pcie.0,addr=0x%x.%d%s,chassis=%d,port=%d,io-reserve=0\n' \
+		"$1" $((($1 - 1) / 8 + 8)) $((($1 - 1) % 8)) "$mf" "$1" "$1"
+}
+
 # gv_bench_topology N: make bench's topology instead (scripts/bench.sh): N
-# cards, each a VGA 1234:1111 (bochs-drm) and an intel-hda with a codec
-# (snd_hda_intel) as functions 0 and 1 behind a root port of its own, so each
-# card is an IOMMU group of its own: buses 01 to N, root ports from 00:08.0.
+# cards (up to 128), each a VGA 1234:1111 (bochs-drm, 4 MiB of video memory)
+# and an intel-hda with a codec (snd_hda_intel) as functions 0 and 1 behind
+# a root port of its own (gv_root_port), so each card is an IOMMU group of
+# its own: buses 01 to N.
 gv_bench_topology() {
 	local i
 	GV_TOPOLOGY=(-audiodev none,id=snd0)
 	for ((i = 1; i <= $1; i++)); do
 		GV_TOPOLOGY+=(
-			-device "pcie-root-port,id=rp$i,bus=pcie.0,addr=$(printf '0x%x' $((i + 7))),chassis=$i,port=$i"
+			-device "$(gv_root_port "$i")"
 			-device "VGA,id=gpu$i,bus=rp$i,addr=0x0.0,multifunction=on,vgamem_mb=4"
 			-device "intel-hda,id=hda$i,bus=rp$i,addr=0x0.1"
 			-device "hda-duplex,bus=hda$i.0,audiodev=snd0"
 		)
+	done
+}
+
+# gv_many_topology N: the many boot's topology (tests/guest/57-many-groups.sh):
+# N root ports (gv_root_port), each with one QEMU edu device (1234:11e8, one
+# MMIO BAR, no Linux driver), so N IOMMU groups of one device each.
+gv_many_topology() {
+	local i
+	GV_TOPOLOGY=()
+	for ((i = 1; i <= $1; i++)); do
+		GV_TOPOLOGY+=(-device "$(gv_root_port "$i")" -device "edu,id=edu$i,bus=rp$i,addr=0x0.0")
 	done
 }
 
@@ -99,6 +124,7 @@ gv_boot_topology() {
 		GV_TOPOLOGY=("${GV_DEVCHECK_TOPOLOGY[@]}")
 		GV_SMP=2,sockets=2,cores=1,threads=1
 		;;
+	many) gv_many_topology 72 ;;
 	esac
 	return 0
 }
@@ -112,6 +138,7 @@ gv_boot_append() {
 	std) echo "intel_iommu=on" ;;
 	noiommu) echo "intel_iommu=off" ;;
 	devcheck) echo "intel_iommu=on" ;;
+	many) echo "intel_iommu=on" ;;
 	*) return 1 ;;
 	esac
 }

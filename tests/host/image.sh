@@ -6,8 +6,8 @@
 # pciutils, the libraries the gpuvfio package needs, jq for the report and
 # zstd (both initramfs generators compress with it when it is there, far
 # faster than with gzip); the packages the later scenarios install (the
-# 6.12 kernel image and headers, dracut) are downloaded into the root's apt
-# cache, with its package lists kept, so that apt-get installs them inside
+# 6.12 kernel image and headers, dracut; libvirt, QEMU, node_exporter and
+# curl for s6) are downloaded into the root's apt cache, with its package lists kept, so that apt-get installs them inside
 # the image without the network.
 #
 #   tests/host/image.sh OUT_DIR
@@ -23,8 +23,10 @@ OUT=${1:?usage: tests/host/image.sh OUT_DIR}
 # Installed into the root.
 PACKAGES="systemd-sysv udev kmod initramfs-tools linux-image-amd64 linux-headers-amd64
 dkms build-essential pciutils pci.ids libpci3 libnl-3-200 libnl-genl-3-200 jq zstd"
-# Downloaded only: what scenarios 2 and 3 install.
-LATER="linux-image-6.12-amd64 linux-headers-6.12-amd64 dracut"
+# Downloaded only: what scenarios 2, 3 and 6 install.
+LATER="linux-image-6.12-amd64 linux-headers-6.12-amd64 dracut
+libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86
+prometheus-node-exporter curl"
 
 sources=
 for f in /etc/apt/sources.list.d/*.sources /etc/apt/sources.list; do
@@ -55,7 +57,7 @@ nice -n 10 mmdebstrap --variant=minbase --mode=root --format=directory \
 	--include="$(printf '%s\n' $PACKAGES | paste -sd, -)" \
 	--skip=cleanup/apt/lists --skip=cleanup/apt/cache \
 	--customize-hook='chroot "$1" apt-get clean' \
-	--customize-hook="chroot \"\$1\" apt-get install -y --download-only $LATER" \
+	--customize-hook="chroot \"\$1\" apt-get install -y --download-only $(echo $LATER)" \
 	--customize-hook='echo gvhost >"$1/etc/hostname"' \
 	--customize-hook='echo "/dev/vda / ext4 rw,errors=remount-ro 0 1" >"$1/etc/fstab"' \
 	bookworm "$root.tmp" - <"$sources" >&2

@@ -6,7 +6,7 @@
 #
 #   tests/host/run.sh [--until SCENARIO] [--timeout S] [--src DIR]
 #
-#   --until s2   stop after that scenario's boot (s1, s2, s5, s3, s3b, s4:
+#   --until s2   stop after that scenario's boot (s1, s2, s5, s3, s3b, s6, s4:
 #                the order they run in, each building on the state before)
 #   --timeout S  hang guard for one boot (default 600, env GV_HOST_TIMEOUT)
 #   --src DIR    build the packages from DIR, a copy of the tree, instead of
@@ -266,6 +266,24 @@ step s3b-config "s3b: options gpuvfio ids=1234:1111 in gpuvfio.conf, gpuvfio ids
 		dracut -f --kver '"$rel61"'' || finish
 boot s3b claimed "$rel61" "gpuvfio.exclude=0000:02:00.0"
 done_with s3b
+
+# ---- s6: libvirt drives it -------------------------------------------------
+
+# No ids any more (the cards start on their host drivers, as on a host whose
+# VMs take them), then libvirt, QEMU and node_exporter from Debian, with the
+# hook the gpuvfio package put in /etc/libvirt/hooks/qemu.d/ before libvirt
+# came. The domains are defined in the boot, from `gpuvfio xml`.
+step s6-config "s6: no ids (gpuvfio.conf's options line commented out again); dracut -f" \
+	in_root sh -c 'sed -i "s/^options gpuvfio ids=/#&/" /etc/modprobe.d/gpuvfio.conf &&
+		! grep -q "^options gpuvfio" /etc/modprobe.d/gpuvfio.conf &&
+		dracut -f --kver '"$rel61"'' || finish
+step s6-libvirt "s6: apt-get install libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 prometheus-node-exporter curl" \
+	in_root apt-get install -y libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients \
+	qemu-system-x86 prometheus-node-exporter curl || finish
+gv_check "s6: the gpuvfio package's hook is where libvirt looks for it" \
+	test -L "$R/etc/libvirt/hooks/qemu.d/gpuvfio"
+boot s6 libvirt "$rel61"
+done_with s6
 
 # ---- s4: purged ------------------------------------------------------------------
 

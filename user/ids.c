@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "devsrc.h"
 #include "gpuvfio.h"
 #include "ids.h"
 #include "json.h"
@@ -476,6 +477,7 @@ static int run(const struct kind *k, enum sub sub, void *items, unsigned int n,
 	enum sub asked = sub;
 	struct gv_config *cfg;
 	struct gv_parse_err err;
+	struct gv_devsrc src;
 	struct gv_nl *nl = NULL;
 	char *list = NULL;
 	const char *now;
@@ -499,6 +501,21 @@ static int run(const struct kind *k, enum sub sub, void *items, unsigned int n,
 		ret = GV_EXIT_FAILED;
 		goto out;
 	}
+	if (sub == SHOW) {
+		/* Read as status and check read: the one device source
+		 * (netlink, or sysfs when netlink cannot answer). */
+		gv_devsrc_open(&src);
+		gv_devsrc_config(&src, cfg);
+		gv_devsrc_close(&src);
+		if (!cfg->loaded) {
+			gv_err(GV_MODULE_MISSING);
+			ret = GV_EXIT_NO_MODULE;
+			goto out;
+		}
+		goto print;
+	}
+	/* A change goes over netlink: SET_CONFIG is atomic and answers with
+	 * the lists the module then has. */
 	ret = gv_nl_open(&nl);
 	if (ret) {
 		if (ret == -ENOENT)
@@ -509,9 +526,9 @@ static int run(const struct kind *k, enum sub sub, void *items, unsigned int n,
 		goto out;
 	}
 	snprintf(list, GPUVFIO_LIST_MAX, "gpuvfio %s%s", k->name,
-		 sub == SET ? " set" : sub == ADD ? " add" : sub == DEL ? " del" : "");
+		 sub == SET ? " set" : sub == ADD ? " add" : " del");
 	if (!gv_nl_require_op(nl, GPUVFIO_CMD_GET_CONFIG, k == &ids_kind ? "gpuvfio ids" : "gpuvfio exclude") ||
-	    (sub != SHOW && !gv_nl_require_op(nl, GPUVFIO_CMD_SET_CONFIG, list))) {
+	    !gv_nl_require_op(nl, GPUVFIO_CMD_SET_CONFIG, list)) {
 		ret = GV_EXIT_FAILED;
 		goto out;
 	}
@@ -556,6 +573,7 @@ static int run(const struct kind *k, enum sub sub, void *items, unsigned int n,
 			goto out;
 		}
 	}
+print:
 	ret = gv_ids_print(stdout, gv_json, cfg) ? GV_EXIT_FAILED : GV_EXIT_OK;
 	if (fflush(stdout)) {
 		gv_err("could not write the output: %s", strerror(errno));

@@ -124,11 +124,16 @@ static void test_ids(void)
 	struct run r;
 
 	fake_init();
-	fake_module("0.2.0", "10de:1bb3", "");
+	/* show reads through the one device source, which under a moved
+	 * sysfs root is sysfs: the fake module's files, not netlink. */
+	fake_module("0.2.0", "10de:1bb3", "0000:01:00.0");
+	fake_managed("0000:01:00.0", "nouveau", "", "vfio");
+	fake_managed("0000:01:00.1", "snd_hda_intel", "", "vfio");
 
 	reset("10de:1bb3");
 	run_tool(&r, "ids", NULL);
 	check(r.status == 0 && k.sets == 0, "ids: shows, changes nothing");
+	check(k.gets == 0, "ids: read through the device source (sysfs here), not netlink directly");
 	check_str(r.out, "ids:     10de:1bb3\nexclude: 0000:01:00.0\n", "ids: the lists");
 	run_tool(&r, "ids", "show", "-j", NULL);
 	check(r.status == 0 && json_valid(r.out), "ids show -j: valid JSON");

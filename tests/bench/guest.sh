@@ -125,12 +125,12 @@ sysfs_unbind() { echo "$*" >/sys/kernel/gpuvfio/unbind; }
 # One gpuvfio request per card, one after another (given the GPUs).
 each_bind() {
 	for _d; do
-		gpuvfio bind "$_d" >/dev/null || return 1
+		gpuvfio_bind "$_d" || return 1
 	done
 }
 each_unbind() {
 	for _d; do
-		gpuvfio unbind "$_d" >/dev/null || return 1
+		gpuvfio_unbind "$_d" || return 1
 	done
 }
 

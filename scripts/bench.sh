@@ -187,26 +187,27 @@ cat "$md"
 
 # The targets of docs/bench.md.
 echo
-passed=0
-failed=0
+# shellcheck source=scripts/results.sh
+. "$ROOT/scripts/results.sh"
+GV_CHECK_PREFIX=bench
+# verdict ok|FAIL DESCRIPTION
 verdict() {
-	if [ "$1" = ok ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
-	echo "$1 - $2"
+	if [ "$1" = ok ]; then gv_ok "$2"; else gv_fail "$2"; fi
 }
 le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "nan" && b != "nan" && a + 0 <= b + 0) }'; }
 while read -r name why; do
-	verdict FAIL "bench: $name: $why"
+	verdict FAIL "$name: $why"
 done < <(awk '$1 == "bad" { $1 = ""; print substr($0, 2) }' "$out/samples")
-[ "$failed" = 0 ] && verdict ok "bench: every timed run left the devices on the expected drivers"
+[ "$gv_failed" = 0 ] && verdict ok "every timed run left the devices on the expected drivers"
 g=$(median rt.gpuvfio)
 s=$(median rt.program)
 if le "$g" "$s"; then r=ok; else r=FAIL; fi
-verdict $r "bench: a gpuvfio round trip ($g ms) takes at most the script's ($s ms)"
+verdict $r "a gpuvfio round trip ($g ms) takes at most the script's ($s ms)"
 one=$(median one.bind.gpuvfio)
 all=$(median all.bind.gpuvfio)
 four=$(awk -v o="$one" 'BEGIN { printf "%.1f\n", o * 4 }')
 if le "$all" "$four"; then r=ok; else r=FAIL; fi
-verdict $r "bench: binding all $n groups in one request ($all ms) takes at most 4 times one group's bind ($four ms)"
+verdict $r "binding all $n groups in one request ($all ms) takes at most 4 times one group's bind ($four ms)"
 l=$(median status.lspci)
 for m in status metrics; do
 	case $m in
@@ -214,7 +215,8 @@ for m in status metrics; do
 	metrics) st=$(median status.metrics) ;;
 	esac
 	if le "$st" "$l"; then r=ok; else r=FAIL; fi
-	verdict $r "bench: gpuvfio $m ($st ms) is faster than lspci -nnk ($l ms)"
+	verdict $r "gpuvfio $m ($st ms) is faster than lspci -nnk ($l ms)"
 done
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+GV_CHECK_PREFIX=
+gv_totals
+[ "$gv_failed" = 0 ]

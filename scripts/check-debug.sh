@@ -64,8 +64,6 @@ done
 # What building a kernel the first time takes, on 2 cores (docs/reliability.md).
 declare -A build_time=([kasan]="about 8 minutes" [kcsan]="about 10 minutes")
 
-passed=0
-failed=0
 skipped=0
 mkdir -p "$BUILD/check"
 log=$BUILD/check/debug.log
@@ -74,21 +72,20 @@ started=$SECONDS
 
 # one_kernel LINE VARIANT: build (or reuse) one debug kernel, run the suite on it.
 one_kernel() {
-	local line=$1 variant=$2 rel start one status p f
+	local line=$1 variant=$2 rel start one status
 	local what="debug $line $variant"
 	local dk=(scripts/debug-kernel.sh --variant "$variant")
 	local args=("${run_args[@]}")
 	echo
 	if [ "$cached" = 1 ] && ! "${dk[@]}" --cached "$line" >/dev/null 2>&1; then
-		echo "skip - $what: no cached debug kernel (make check-debug builds it, ${build_time[$variant]})"
+		gv_skip "$what: no cached debug kernel (make check-debug builds it, ${build_time[$variant]})"
 		skipped=$((skipped + 1))
 		return
 	fi
 	echo "==> $what kernel"
 	start=$SECONDS
 	if ! rel=$("${dk[@]}" "$line"); then
-		echo "FAIL - $what: the debug kernel builds (${dk[*]} $line)"
-		failed=$((failed + 1))
+		gv_fail "$what: the debug kernel builds (${dk[*]} $line)"
 		return
 	fi
 	echo "==> $rel ready after $((SECONDS - start)) s; the QEMU suite on it"
@@ -104,13 +101,9 @@ one_kernel() {
 	status=${PIPESTATUS[0]}
 	set -e
 	cat "$one" >>"$log"
-	p=$(grep -cE "$GV_OK_RE" "$one" || true)
-	f=$(grep -cE "$GV_FAIL_RE" "$one" || true)
-	passed=$((passed + p))
-	failed=$((failed + f))
-	if [ "$status" != 0 ] && [ "$f" = 0 ]; then
-		echo "FAIL - $what: tests/qemu/run.sh exited with status $status"
-		failed=$((failed + 1))
+	gv_count_log "$one"
+	if [ "$status" != 0 ] && [ "$gv_log_failed" = 0 ]; then
+		gv_fail "$what: tests/qemu/run.sh exited with status $status"
 	fi
 	echo "==> $rel: $((SECONDS - start)) s"
 }
@@ -126,7 +119,7 @@ for line in "${lines[@]}"; do
 	done
 done
 
-if [ "$failed" != 0 ]; then
+if [ "$gv_failed" != 0 ]; then
 	echo
 	echo "==> what failed"
 	gv_failures "$log"
@@ -135,5 +128,5 @@ echo
 what=
 [ "$skipped" = 0 ] || what="; $skipped debug kernel(s) skipped"
 echo "check-debug took $((SECONDS - started)) s$what; the log is $log"
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+gv_totals
+[ "$gv_failed" = 0 ]

@@ -1,7 +1,10 @@
 # shellcheck shell=sh
 # The one definition of a check line and of a run's totals, sourced by
 # scripts/check.sh, check-debug.sh, dkms-check.sh, install-check.sh,
-# package-check.sh, tests/host/run.sh and .ci/run.
+# package-check.sh, bench.sh, tests/qemu/run.sh, tests/host/run.sh, the
+# shell tests of tests/unit/ and .ci/run. (The guests' own scripts,
+# tests/guest/lib.sh and tests/host/guest/verify.sh, run inside a VM and
+# write the same lines; the host counts them with gv_count_line.)
 #
 # A check line is "ok - WHAT: description" or "FAIL - WHAT: description"
 # (the QEMU suite's come after "RELEASE: "), "#"-lines under a FAIL show
@@ -38,6 +41,17 @@ gv_fail() {
 	gv_failed=$((gv_failed + 1))
 }
 
+# gv_fail_why DESCRIPTION [WHY...]: FAIL, each WHY (a line or several)
+# following as "#" lines.
+gv_fail_why() {
+	echo "FAIL - ${GV_CHECK_PREFIX:+$GV_CHECK_PREFIX: }$1"
+	shift
+	for _gv_why in "$@"; do
+		printf '%s\n' "$_gv_why" | sed 's/^/#   /'
+	done
+	gv_failed=$((gv_failed + 1))
+}
+
 # gv_skip WHAT, because WHY: a check that did not run, and why.
 gv_skip() {
 	echo "skip - ${GV_CHECK_PREFIX:+$GV_CHECK_PREFIX: }$*"
@@ -70,6 +84,10 @@ gv_count_log() {
 # count it.
 gv_count_line() {
 	printf '%s\n' "$1"
+	case $1 in
+	*"ok - "* | *"FAIL - "*) ;;
+	*) return 0 ;;
+	esac
 	if printf '%s\n' "$1" | grep -qE "$GV_OK_RE"; then
 		gv_passed=$((gv_passed + 1))
 	elif printf '%s\n' "$1" | grep -qE "$GV_FAIL_RE"; then
@@ -86,6 +104,17 @@ gv_totals() {
 	else
 		echo "$gv_passed passed, $gv_failed failed"
 	fi
+}
+
+# gv_step_start: a step of a run begins (one kernel line, say);
+# gv_step_totals LABEL then prints "== LABEL: N passed, N failed" for the
+# checks counted since, which the run's own gv_totals also adds up.
+gv_step_start() {
+	_gv_step_p=$gv_passed
+	_gv_step_f=$gv_failed
+}
+gv_step_totals() {
+	echo "== $1: $((gv_passed - ${_gv_step_p:-0})) passed, $((gv_failed - ${_gv_step_f:-0})) failed"
 }
 
 # gv_exit: the step's closing line (gv_totals GV_CHECK_PREFIX), then exit 0

@@ -72,19 +72,12 @@ early_crash() {
 		sed 's/^\[[^]]*\] *//' | grep . || echo "no message"
 }
 
-passed=0
-failed=0
-rel_passed=0
-rel_failed=0
+# shellcheck source=scripts/results.sh
+. "$ROOT/scripts/results.sh"
 
 # result REL ok|FAIL DESCRIPTION: a check decided on the host.
 result() {
-	echo "$1: $2 - $3"
-	if [ "$2" = ok ]; then
-		rel_passed=$((rel_passed + 1))
-	else
-		rel_failed=$((rel_failed + 1))
-	fi
+	gv_count_line "$1: $2 - $3"
 }
 
 # indent PREFIX: show a log's lines under a failed check.
@@ -156,8 +149,7 @@ else
 fi
 
 for rel in "${releases[@]}"; do
-	rel_passed=0
-	rel_failed=0
+	gv_step_start
 	out=$BUILD/qemu/$rel
 	rm -rf "$out"
 	mkdir -p "$out"
@@ -194,9 +186,7 @@ for rel in "${releases[@]}"; do
 		>/dev/null 2>"$out/initramfs.err"; then
 		result "$rel" FAIL "host: initramfs builds"
 		indent "$rel: #   " <"$out/initramfs.err"
-		passed=$((passed + rel_passed))
-		failed=$((failed + rel_failed))
-		echo "== $rel: $rel_passed checks passed, $rel_failed failed"
+		gv_step_totals "$rel"
 		continue
 	fi
 
@@ -233,11 +223,7 @@ for rel in "${releases[@]}"; do
 		done
 
 		while IFS= read -r line; do
-			case $line in
-			"ok - "*) rel_passed=$((rel_passed + 1)) ;;
-			"FAIL - "*) rel_failed=$((rel_failed + 1)) ;;
-			esac
-			echo "$rel: $line"
+			gv_count_line "$rel: $line"
 		done < <(tr -d '\r' <"$dir/results")
 
 		if tr -d '\r' <"$dir/verdict" | grep -qx success; then
@@ -265,12 +251,10 @@ for rel in "${releases[@]}"; do
 		fi
 	done
 
-	echo "== $rel: $rel_passed checks passed, $rel_failed failed"
-	passed=$((passed + rel_passed))
-	failed=$((failed + rel_failed))
+	gv_step_totals "$rel"
 done
 
 if [ "$print_total" = 1 ]; then
-	echo "$passed passed, $failed failed"
+	gv_totals
 fi
-[ "$failed" = 0 ]
+[ "$gv_failed" = 0 ]

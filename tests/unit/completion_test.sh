@@ -14,16 +14,8 @@ set -u
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
 GPUVFIO=${1:-$ROOT/user/gpuvfio}
-passed=0
-failed=0
-
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-not_ok() {
-	echo "FAIL - $1"
-	shift
-	for d; do printf '#   %s\n' "$d"; done
-	failed=$((failed + 1))
-}
+# shellcheck source=scripts/results.sh
+. "$ROOT/scripts/results.sh"
 
 # same DESC EXPECTED ACTUAL: word lists equal as sets.
 same() {
@@ -31,9 +23,9 @@ same() {
 	want=$(tr ' ' '\n' <<<"$2" | sed '/^$/d' | sort -u | tr '\n' ' ')
 	got=$(tr ' ' '\n' <<<"$3" | sed '/^$/d' | sort -u | tr '\n' ' ')
 	if [[ $want == "$got" ]]; then
-		ok "$1"
+		gv_ok "$1"
 	else
-		not_ok "$1" "expected: $want" "offered:  $got"
+		gv_fail_why "$1" "expected: $want" "offered:  $got"
 	fi
 }
 
@@ -41,9 +33,9 @@ same() {
 source "$ROOT/user/completion/gpuvfio.bash"
 
 if ! complete -p gpuvfio 2>/dev/null | grep -q -- '-F _gpuvfio'; then
-	not_ok "the script registers _gpuvfio for gpuvfio"
+	gv_fail_why "the script registers _gpuvfio for gpuvfio"
 else
-	ok "the script registers _gpuvfio for gpuvfio"
+	gv_ok "the script registers _gpuvfio for gpuvfio"
 fi
 
 # comp WORD...: complete the last WORD (may be "") the way a test sets it:
@@ -144,7 +136,7 @@ options() {
 }
 
 if [[ ! -x $GPUVFIO ]]; then
-	not_ok "the tool is built ($GPUVFIO): make -C user"
+	gv_fail_why "the tool is built ($GPUVFIO): make -C user"
 else
 	top=$("$GPUVFIO" --help)
 	# The command table: the lines of the "Commands:" section.
@@ -167,5 +159,5 @@ else
 	fi
 fi
 
-echo "# completion_test: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+gv_totals completion_test
+[[ $gv_failed -eq 0 ]]

@@ -19,42 +19,34 @@ GPUVFIO=${1:-$ROOT/user/gpuvfio}
 # Debian's python3 with Debian's nova and yaml, whatever python3 is first
 # in PATH.
 PY=/usr/bin/python3
-passed=0
-failed=0
-
-ok() { echo "ok - $1"; passed=$((passed + 1)); }
-not_ok() {
-	echo "FAIL - $1"
-	shift
-	for d; do printf '#   %s\n' "$d"; done
-	failed=$((failed + 1))
-}
+# shellcheck source=scripts/results.sh
+. "$ROOT/scripts/results.sh"
 # check DESC COMMAND...: ok when COMMAND succeeds.
 check() {
 	local desc=$1 out
 	shift
-	if out=$("$@" 2>&1); then ok "$desc"; else not_ok "$desc" "$out"; fi
+	if out=$("$@" 2>&1); then gv_ok "$desc"; else gv_fail_why "$desc" "$out"; fi
 }
 # check_not DESC COMMAND...: ok when COMMAND fails.
 check_not() {
 	local desc=$1 out
 	shift
-	if out=$("$@" 2>&1); then not_ok "$desc" "it succeeded: $out"; else ok "$desc"; fi
+	if out=$("$@" 2>&1); then gv_fail_why "$desc" "it succeeded: $out"; else gv_ok "$desc"; fi
 }
 # contains DESC HAYSTACK NEEDLE
 contains() {
-	if [[ $2 == *"$3"* ]]; then ok "$1"; else not_ok "$1" "missing: $3" "in: $2"; fi
+	if [[ $2 == *"$3"* ]]; then gv_ok "$1"; else gv_fail_why "$1" "missing: $3" "in: $2"; fi
 }
 
 for tool in virt-xml-validate xmllint; do
-	command -v $tool >/dev/null || not_ok "$tool is installed (scripts/install-deps.sh)"
+	command -v $tool >/dev/null || gv_fail_why "$tool is installed (scripts/install-deps.sh)"
 done
 for mod in nova yaml; do
-	$PY -c "import $mod" 2>/dev/null || not_ok "$PY has $mod (scripts/install-deps.sh)"
+	$PY -c "import $mod" 2>/dev/null || gv_fail_why "$PY has $mod (scripts/install-deps.sh)"
 done
 if [[ ! -x $GPUVFIO ]]; then
-	not_ok "the tool is built ($GPUVFIO): make -C user"
-	echo "# integration_test: $passed passed, $failed failed"
+	gv_fail_why "the tool is built ($GPUVFIO): make -C user"
+	gv_totals integration_test
 	exit 1
 fi
 
@@ -212,7 +204,7 @@ usage() {	# DESC ARGS...: exit 2 and nothing on stdout
 	local desc=$1 o s
 	shift
 	o=$("$GPUVFIO" "$@" 2>/dev/null); s=$?
-	if [[ $s -eq 2 && -z $o ]]; then ok "$desc"; else not_ok "$desc" "status $s" "$o"; fi
+	if [[ $s -eq 2 && -z $o ]]; then gv_ok "$desc"; else gv_fail_why "$desc" "status $s" "$o"; fi
 }
 usage "xml without a target: usage" xml
 usage "xml with a bad target: usage" xml 02:00
@@ -333,7 +325,7 @@ echo "options gpuvfio ids=10de:1eb8" >"$fake/etc/modprobe.d/gpuvfio.conf"
 "$GPUVFIO" nova >"$tmp/mp.conf" 2>&1
 check "no module: nova uses modprobe.d's ids" \
 	nova "$tmp/mp.conf" 0000:03:00.0,10de,1eb8 -0000:02:00.0,10de,1b80
-rm -rf "$fake/etc"
+rm -rf "${fake:?}/etc"
 
 # ---- kubevirt -----------------------------------------------------------------
 module "10de:1b80,10de:1eb8" "0000:01:00.0"
@@ -372,5 +364,5 @@ assert json.load(open(sys.argv[1])) == yaml.safe_load(open(sys.argv[2]))' "$tmp/
 usage "kubevirt -d Not_A_Domain: usage" kubevirt -d Not_A_Domain
 usage "kubevirt with an argument: usage" kubevirt 01:00.0
 
-echo "# integration_test: $passed passed, $failed failed"
-[[ $failed -eq 0 ]]
+gv_totals integration_test
+[[ $gv_failed -eq 0 ]]

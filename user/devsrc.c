@@ -143,8 +143,10 @@ static void kernel_view(struct gv_devsrc *src, struct gv_host *h)
 	if (ret)
 		gv_err("could not read the module's devices over netlink (%s); showing sysfs's view",
 		       ret == -EINTR ? "they kept changing while read" : strerror(-ret));
-	else
+	else {
 		gv_host_apply_kernel(h, devs, ndevs, groups, ngroups);
+		h->kernel_view = true;
+	}
 	free(devs);
 	gv_nl_groups_free(groups, ngroups);
 }

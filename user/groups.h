@@ -55,6 +55,9 @@ struct gv_host {
 	size_t ngroups;
 	bool iommu;		/* /sys/kernel/iommu_groups has groups */
 	bool kernel;		/* device states came from the module */
+	bool kernel_view;	/* the module's view was laid over sysfs's
+				 * (gv_devsrc_host() over netlink, and it
+				 * answered) */
 };
 
 /* Reads the whole picture from sysfs; 0 or -errno. */

@@ -332,6 +332,8 @@ static int print_json(FILE *f, const struct gv_config *cfg,
 	json_config(&j, cfg);
 	json_key(&j, "iommu");
 	json_bool(&j, h->iommu);
+	json_key(&j, "devices_source");
+	json_string(&j, h->kernel_view ? "netlink" : "sysfs");
 	json_key(&j, "groups");
 	json_array_open(&j);
 	for (i = 0; i < h->ngroups; i++)

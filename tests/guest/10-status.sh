@@ -168,7 +168,8 @@ check_fails "gpuvfio is not loaded at the start" is_loaded gpuvfio
 check_match "status says the module is not loaded" "not loaded" \
 	"$(gpuvfio status 2>&1 >/dev/null)"
 compare_status "no module"
-check_eq "status -j says the module is not loaded" false "$(jq -r .module.loaded "$JSON")"
+check_eq "status -j says the module is not loaded, the devices' view sysfs's" "false sysfs" \
+	"$(jq -r '"\(.module.loaded) \(.devices_source)"' "$JSON")"
 check_fails "status did not load the module" is_loaded gpuvfio
 check_fails "no genl family gpuvfio is registered" "$GENL_FAMILY" gpuvfio
 
@@ -194,6 +195,8 @@ check_eq "/sys/kernel/gpuvfio/version is the module's version" \
 compare_status "module loaded"
 check_eq "status -j says the module is loaded, with its version" \
 	"true $version" "$(jq -r '"\(.module.loaded) \(.module.version)"' "$JSON")"
+check_eq "status -j read the module and the devices over netlink" "netlink netlink" \
+	"$(jq -r '"\(.module.source) \(.devices_source)"' "$JSON")"
 check_match "status names the module and its version" \
 	"^module: +gpuvfio $version" "$(gpuvfio status 2>/dev/null)"
 check "an unprivileged user can run status -j" sh -c \

@@ -14,6 +14,7 @@
 
 static struct {
 	int open_err;
+	int dump_err;		/* the device dump fails (the module unloading) */
 	unsigned int opens, closes, gets, dumps;
 } k;
 
@@ -57,6 +58,8 @@ int __wrap_gv_nl_dump_devices(struct gv_nl *nl, struct gv_nl_dev **devs, size_t 
 {
 	(void)nl;
 	k.dumps++;
+	if (k.dump_err)
+		return k.dump_err;
 	*devs = calloc(1, sizeof(**devs));
 	if (!*devs)
 		return -ENOMEM;
@@ -127,6 +130,7 @@ static void test_sources(void)
 	d = dev(&h, "0000:03:00.0");
 	check(!strcmp(cfg.source, "sysfs") && !strcmp(cfg.ids, "10de:1b80") && k.gets == 0,
 	      "sysfs: the configuration from /sys/kernel/gpuvfio");
+	check(!h.kernel_view, "sysfs: the devices' view is sysfs's");
 	check(d && !strcmp(d->state, "vfio") && !strcmp(d->orig_driver, "bochs-drm") &&
 	      !d->kernel && k.dumps == 0, "sysfs: the record from sysfs (the control)");
 	gv_host_free(&h);
@@ -140,9 +144,25 @@ static void test_sources(void)
 	check(!strcmp(cfg.source, "netlink") && !strcmp(cfg.ids, "10de:aaaa"),
 	      "netlink: the configuration is the module's answer");
 	check(d && !strcmp(d->state, "binding") && !strcmp(d->orig_driver, "nouveau") &&
-	      d->kernel && h.kernel, "netlink: the module's state lies over sysfs's");
+	      d->kernel && h.kernel && h.kernel_view,
+	      "netlink: the module's state lies over sysfs's");
 	check(d && !strcmp(d->driver, "vfio-pci") && d->group == 3,
 	      "netlink: topology and drivers still from sysfs");
+	gv_host_free(&h);
+
+	/* The configuration answered, the dumps did not (rmmod under way). */
+	memset(&k, 0, sizeof(k));
+	k.dump_err = -ENOENT;
+	capture_begin();
+	gv_devsrc_open_kind(&src, GV_DEVSRC_NETLINK);
+	gv_devsrc_config(&src, &cfg);
+	gv_devsrc_host(&src, &h, 0);
+	gv_devsrc_close(&src);
+	capture_end(out, sizeof(out), err, sizeof(err));
+	d = dev(&h, "0000:03:00.0");
+	check(!strcmp(cfg.source, "netlink") && !h.kernel_view && d && !strcmp(d->state, "vfio") &&
+	      strstr(err, "could not read the module's devices over netlink"),
+	      "dumps failing: the configuration is the module's, the devices' view sysfs's, and it says so");
 	gv_host_free(&h);
 
 	memset(&k, 0, sizeof(k));

@@ -178,6 +178,7 @@ static void test_output(void)
 	add(&h, "0000:02:00.0", 0x1234, 0x1111, 0x030000, "vfio-pci", 5);
 	add(&h, "0000:03:00.0", 0x8086, 0x10d3, 0x020000, "e1000e", 6);
 	gv_host_finish(&h);
+	h.kernel_view = true;	/* as gv_devsrc_host() sets it over netlink */
 	h.iommu = true;
 	d = dev(&h, "01:00.0");
 	d->class_name = strdup("VGA compatible controller");
@@ -221,7 +222,7 @@ static void test_output(void)
 	check_contains(out,
 		       "{\"module\":{\"loaded\":true,\"version\":\"0.1.0\",\"ids\":\"1234:1111\","
 		       "\"exclude\":\"\",\"managed\":1,\"source\":\"netlink\"},\"iommu\":true,"
-		       "\"groups\":[{\"group\":4,\"viable\":false,"
+		       "\"devices_source\":\"netlink\",\"groups\":[{\"group\":4,\"viable\":false,"
 		       "\"blocking\":[\"0000:01:00.0\",\"0000:01:00.1\"],\"vfio_user\":null,\"busy\":null,\"devices\":[",
 		       "JSON status: module, iommu, group 4 with its blockers");
 	check_contains(out,
@@ -249,7 +250,7 @@ static void test_output(void)
 	gv_host_finish(&h);
 	out = print(true, &cfg, &h, NULL);
 	check(json_valid(out), "JSON without module and IOMMU is valid");
-	check_contains(out, "{\"module\":{\"loaded\":false},\"iommu\":false,\"groups\":[{\"group\":null,"
+	check_contains(out, "{\"module\":{\"loaded\":false},\"iommu\":false,\"devices_source\":\"sysfs\",\"groups\":[{\"group\":null,"
 			    "\"viable\":false,\"blocking\":[],\"vfio_user\":null,\"busy\":null,\"devices\":[{\"address\":\"0000:01:00.0\"",
 		       "JSON without IOMMU: each GPU alone with group null");
 	check_contains(out, "]},{\"group\":null,\"viable\":false,\"blocking\":[],\"vfio_user\":null,\"busy\":null,\"devices\":[{\"address\":\"0000:01:00.1\"",

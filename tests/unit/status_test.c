@@ -235,12 +235,12 @@ static void test_no_iommu(void)
 	      !strstr(r.out, "IOMMU is off"),
 	      "IOMMU on, no GPU: says so");
 	run_tool(&r, "status", "-j", NULL);
-	check(json_valid(r.out) && strstr(r.out, "\"iommu\":true,\"groups\":[]}"),
+	check(json_valid(r.out) && strstr(r.out, "\"iommu\":true,\"devices_source\":\"sysfs\",\"groups\":[]}"),
 	      "IOMMU on, no GPU, JSON: empty groups");
 
 	fake_init();
 	run_tool(&r, "status", "-j", NULL);
-	check(r.status == 0 && json_valid(r.out) && strstr(r.out, "\"iommu\":false,\"groups\":[]"),
+	check(r.status == 0 && json_valid(r.out) && strstr(r.out, "\"iommu\":false,\"devices_source\":\"sysfs\",\"groups\":[]"),
 	      "an empty sysfs: no PCI bus, no IOMMU, still valid");
 }
 

@@ -272,20 +272,25 @@ static int verify(struct gv_txn *t)
 	return 0;
 }
 
-/* Gives m back to the driver it had, the override naming that driver
- * while it attaches; then the override it had. */
-static int give_back(struct gv_txn *t, struct gv_member *m)
+/*
+ * Gives m back to the driver it had, the override naming that driver
+ * while it attaches; then the override it had. Returns the attach's
+ * result (0 for a device that had no driver); *override_lost is set when
+ * the override it had could not be put back.
+ */
+static int give_back(struct gv_txn *t, struct gv_member *m,
+		     bool *override_lost)
 {
 	char now[GV_NAME_LEN];
 	int ret = 0;
 
+	*override_lost = false;
 	if (gv_plan_read_driver(t, m->pdev, now, GV_READ_WAIT_MS) ||
 	    strcmp(now, m->driver)) {
-		ret = gv_set_override(m->pdev, m->driver[0] ? m->driver :
-					       m->override);
-		if (ret)
-			pci_err(m->pdev, "rollback: could not set driver_override (%d)\n",
-				ret);
+		/* Without it the attach below fails, and says so. */
+		if (gv_set_override(m->pdev, m->driver[0] ? m->driver :
+					     m->override))
+			pci_err(m->pdev, "rollback: could not set driver_override\n");
 		gv_txn_progress(t, m, GPUVFIO_PROGRESS_RELEASE, true);
 		device_release_driver(&m->pdev->dev);
 		if (m->driver[0]) {
@@ -294,8 +299,11 @@ static int give_back(struct gv_txn *t, struct gv_member *m)
 				ret = attach(t, m->pdev, m->driver);
 		}
 	}
-	if (gv_set_override(m->pdev, m->override))
+	if (gv_step(t, m, "rollback restore driver_override") ||
+	    gv_set_override(m->pdev, m->override)) {
 		pci_err(m->pdev, "rollback: could not put driver_override back\n");
+		*override_lost = true;
+	}
 	return ret;
 }
 
@@ -308,6 +316,7 @@ static int give_back(struct gv_txn *t, struct gv_member *m)
  */
 static void rollback(struct gv_txn *t)
 {
+	bool override_lost;
 	unsigned int i;
 	int ret;
 
@@ -316,7 +325,7 @@ static void rollback(struct gv_txn *t)
 
 		if (m->done == GV_DONE_NOTHING)
 			continue;
-		ret = give_back(t, m);
+		ret = give_back(t, m, &override_lost);
 		if (ret && device_is_registered(&m->pdev->dev)) {
 			pci_err(m->pdev, "rollback: %s did not take the device back (%d): left without a driver\n",
 				m->driver, ret);
@@ -330,8 +339,19 @@ static void rollback(struct gv_txn *t)
 					m->driver);
 			continue;
 		}
-		pci_info(m->pdev, "rolled back to %s\n",
-			 m->driver[0] ? m->driver : "no driver");
+		if (override_lost && device_is_registered(&m->pdev->dev)) {
+			/* On its driver, but the driver core would hand it to
+			 * the wrong one at its next probe. */
+			gv_txn_append(t, "; rollback incomplete: %s is back on %s but its driver_override could not be put back (%s)",
+				      pci_name(m->pdev),
+				      m->driver[0] ? m->driver : "no driver",
+				      m->override[0] ? "write its old value back by hand" :
+				      "clear it by hand");
+			t->incomplete = true;
+		}
+		pci_info(m->pdev, "rolled back to %s%s\n",
+			 m->driver[0] ? m->driver : "no driver",
+			 override_lost ? ", its driver_override not put back" : "");
 		gv_txn_progress(t, m, GPUVFIO_PROGRESS_ROLLED_BACK, false);
 	}
 }

@@ -30,6 +30,9 @@
 #include "stats.h"
 #include "switch.h"
 
+/* The most a dump message is sized for (an entry larger fails, EMSGSIZE). */
+#define GV_DUMP_ALLOC_MAX	(1U << 20)
+
 /* Not const: 6.1's policy holds a plain pointer. */
 static struct netlink_range_validation gv_timeout_range = {
 	.min = 1,
@@ -505,6 +508,7 @@ static int gv_get_device(struct sk_buff *skb, struct genl_info *info)
 	struct pci_dev *pdev;
 	struct gv_addr addr;
 	struct sk_buff *msg;
+	unsigned int tries;
 	void *hdr;
 	int ret;
 
@@ -523,22 +527,50 @@ static int gv_get_device(struct sk_buff *skb, struct genl_info *info)
 				    "gpuvfio: no PCI device at this address");
 		return -ENODEV;
 	}
-	ret = -ENOMEM;
-	msg = genlmsg_new(dev_size(pdev), GFP_KERNEL);
-	if (!msg)
-		goto out;
-	ret = -EMSGSIZE;
-	hdr = genlmsg_put_reply(msg, info, &gv_family, 0,
-				GPUVFIO_CMD_GET_DEVICE);
-	if (!hdr || put_dev(msg, pdev, NULL)) {
+	/* Sized, then filled: a record made in between with a longer
+	 * override needs a second try, with room to spare. */
+	for (tries = 0;; tries++) {
+		ret = -ENOMEM;
+		msg = genlmsg_new(dev_size(pdev) << tries, GFP_KERNEL);
+		if (!msg)
+			goto out;
+		hdr = genlmsg_put_reply(msg, info, &gv_family, 0,
+					GPUVFIO_CMD_GET_DEVICE);
+		if (hdr && !put_dev(msg, pdev, NULL))
+			break;
 		nlmsg_free(msg);
-		goto out;
+		ret = -EMSGSIZE;
+		if (tries == 1)
+			goto out;
 	}
 	genlmsg_end(msg, hdr);
 	ret = genlmsg_reply(msg, info);
 out:
 	pci_dev_put(pdev);
 	return ret;
+}
+
+/*
+ * The most a dump's first message needs: room for its largest entry. The
+ * kernel's default (a page, unless the caller has received into a larger
+ * buffer) cannot hold a device whose record keeps an override of a few KB,
+ * nor a large group's members; the dump would fail with EMSGSIZE.
+ */
+static void dump_room(struct netlink_callback *cb, size_t entry)
+{
+	cb->min_dump_alloc = min_t(size_t, GV_DUMP_ALLOC_MAX,
+				   nlmsg_total_size(GENL_HDRLEN + entry));
+}
+
+static int gv_dump_device_start(struct netlink_callback *cb)
+{
+	struct pci_dev *pdev = NULL;
+	size_t most = 0;
+
+	while ((pdev = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, pdev)))
+		most = max(most, dev_size(pdev));
+	dump_room(cb, most);
+	return 0;
 }
 
 static int gv_dump_device(struct sk_buff *skb, struct netlink_callback *cb)
@@ -678,6 +710,7 @@ static int gv_get_group(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *attr = info->attrs[GPUVFIO_A_GROUP_ID];
 	struct iommu_group *group;
 	struct sk_buff *msg;
+	unsigned int tries;
 	void *hdr;
 	int ret;
 
@@ -694,22 +727,42 @@ static int gv_get_group(struct sk_buff *skb, struct genl_info *info)
 				    "gpuvfio: no IOMMU group with a PCI device has this number");
 		return -ENODEV;
 	}
-	ret = -ENOMEM;
-	msg = genlmsg_new(group_size(group), GFP_KERNEL);
-	if (!msg)
-		goto out;
-	hdr = genlmsg_put_reply(msg, info, &gv_family, 0,
-				GPUVFIO_CMD_GET_GROUP);
-	ret = hdr ? put_group(msg, group) : -EMSGSIZE;
-	if (ret) {
+	/* Sized, then filled: a member added in between, or a record with
+	 * a longer override, needs a second try with room to spare. */
+	for (tries = 0;; tries++) {
+		ret = -ENOMEM;
+		msg = genlmsg_new(group_size(group) << tries, GFP_KERNEL);
+		if (!msg)
+			goto out;
+		hdr = genlmsg_put_reply(msg, info, &gv_family, 0,
+					GPUVFIO_CMD_GET_GROUP);
+		ret = hdr ? put_group(msg, group) : -EMSGSIZE;
+		if (!ret)
+			break;
 		nlmsg_free(msg);
-		goto out;
+		if (ret != -EMSGSIZE || tries == 1)
+			goto out;
 	}
 	genlmsg_end(msg, hdr);
 	ret = genlmsg_reply(msg, info);
 out:
 	iommu_group_put(group);
 	return ret;
+}
+
+static int gv_dump_group_start(struct netlink_callback *cb)
+{
+	struct iommu_group *group;
+	size_t most = 0;
+	int id = 0;
+
+	while ((group = group_from(id))) {
+		most = max(most, group_size(group));
+		id = iommu_group_id(group) + 1;
+		iommu_group_put(group);
+	}
+	dump_room(cb, most);
+	return 0;
 }
 
 static int gv_dump_group(struct sk_buff *skb, struct netlink_callback *cb)
@@ -783,7 +836,7 @@ static int gv_switch(struct sk_buff *skb, struct genl_info *info, bool bind)
 	struct sk_buff *msg;
 	struct nlattr *attr;
 	struct gv_txn *t;
-	int rem, ret;
+	int rem, ret, sent;
 
 	ret = gv_check_admin(skb, info);
 	if (ret)
@@ -853,10 +906,15 @@ static int gv_switch(struct sk_buff *skb, struct genl_info *info, bool bind)
 	gv_txn_lock(t);
 	msg = txn_msg(t, info, info->genlhdr->cmd, 0);
 	gv_txn_unlock(t);
-	if (msg)
-		genlmsg_reply(msg, info);
-	if (ret)
+	sent = msg ? genlmsg_reply(msg, info) : -ENOMEM;
+	if (ret) {
 		set_refusal(info->extack, targets, ret);
+	} else if (sent) {
+		/* Never an ACK without the reply the caller waits for. */
+		NL_SET_ERR_MSG(info->extack,
+			       "gpuvfio: the request was taken, but its reply could not be sent: its end is announced as an event (gpuvfio monitor)");
+		ret = sent;
+	}
 out:
 	gv_txn_put(t);
 	return ret;
@@ -917,6 +975,7 @@ static const struct genl_ops gv_ops[] = {
 	{
 		.cmd = GPUVFIO_CMD_GET_DEVICE,
 		.doit = gv_get_device,
+		.start = gv_dump_device_start,
 		.dumpit = gv_dump_device,
 		.policy = gv_get_device_policy,
 		.maxattr = GPUVFIO_A_MAX,
@@ -924,6 +983,7 @@ static const struct genl_ops gv_ops[] = {
 	{
 		.cmd = GPUVFIO_CMD_GET_GROUP,
 		.doit = gv_get_group,
+		.start = gv_dump_group_start,
 		.dumpit = gv_dump_group,
 		.policy = gv_get_group_policy,
 		.maxattr = GPUVFIO_A_MAX,

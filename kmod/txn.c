@@ -178,6 +178,10 @@ static void finish_locked(struct gv_txn *t, int err, u32 outcome)
 	/* Read without the lock by expire(). */
 	WRITE_ONCE(t->ended, jiffies);
 	WRITE_ONCE(t->finished, true);
+	/* Every end, also a refusal or a dry run inside the request, is
+	 * freed when its time is up on a quiet host too. */
+	mod_delayed_work(system_wq, &gv_expire_work,
+			 msecs_to_jiffies(GPUVFIO_TXN_KEEP_MS) + HZ);
 	gv_stats_ended(t->bind, t->flags & GV_F_CLAIM, outcome, t->elapsed_ns);
 	if (err)
 		return;
@@ -219,8 +223,6 @@ void gv_txn_end(struct gv_txn *t, int err, bool changed)
 	gv_stats_done_running(t->pending);
 	event_locked(t, event);
 	mutex_unlock(&t->lock);
-	mod_delayed_work(system_wq, &gv_expire_work,
-			 msecs_to_jiffies(GPUVFIO_TXN_KEEP_MS) + HZ);
 
 	if (cancel_delayed_work_sync(&t->deadline_work))
 		gv_txn_put(t);

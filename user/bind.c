@@ -217,7 +217,7 @@ static const char *outcome_words(uint32_t outcome)
 	case GPUVFIO_OUTCOME_RUNNING:
 		return "still in progress";
 	case GPUVFIO_OUTCOME_ROLLBACK_INCOMPLETE:
-		return "failed, and the rollback could not give every device its driver back";
+		return "failed, and the rollback could not put every device back as it was";
 	}
 	return "unknown outcome";
 }

@@ -215,8 +215,9 @@ check_eq "every device is back once the override is cleared" "$orig" "$(gv_state
 # ---- 4. a rollback that cannot give a device back ------------------------------
 # A bind of GPU0 moves the GPU, then the audio function, then the USB
 # controller: override, release, attach each, so step 6 is the audio
-# function's attach. Its rollback then re-attaches, in reverse order, the
-# audio function (step 7), then the GPU (step 8).
+# function's attach. Its rollback then gives back, in reverse order, the
+# audio function (step 7 its re-attach, step 8 its own override put back),
+# then the GPU (steps 9 and 10).
 gv_mark
 echo 6 >"$GV/fail_at"
 gpuvfio -j bind "$GPU0" >/tmp/f1.json 2>/tmp/f1.err
@@ -272,6 +273,34 @@ gv_settle
 check_eq "the audio function is back on snd_hda_intel" snd_hda_intel "$(drv_of "$GPU0_AUDIO")"
 check_eq "every device as at the start" "$orig" "$(gv_state $ALL_DEVS)"
 check "no record is left" test ! -e "$GV/devices/$GPU0_AUDIO"
+
+# The rollback gives the audio function its driver back (step 7) but cannot
+# put its own override back (step 8: "rollback restore driver_override").
+gv_mark
+echo 6,8 >"$GV/fail_at"
+gpuvfio -j bind "$GPU0" >/tmp/f3.json 2>/tmp/f3.err
+rc=$?
+echo 0 >"$GV/fail_at"
+gv_settle
+check_eq "faults at steps 6 and 8: the bind exits 1" 1 "$rc"
+check_eq "outcome rollback_incomplete, not rolled_back" rollback_incomplete "$(jqf .outcome /tmp/f3.json)"
+check_match "its message names the audio function's override, not put back" \
+	"$GPU0_AUDIO is back on snd_hda_intel but its driver_override could not be put back \\(clear it by hand\\)" \
+	"$(jqf .message /tmp/f3.json)"
+check_match "and so does stderr" "driver_override could not be put back" "$(cat /tmp/f3.err)"
+check_eq "its report: both back on their drivers (rolled_back), none stranded" "rolled_back rolled_back" \
+	"$(member /tmp/f3.json "$GPU0_AUDIO" .progress) $(member /tmp/f3.json "$GPU0" .progress)"
+log=$(log_since_mark)
+check_match "the log names step 8: the audio function's rollback restore driver_override" \
+	"$GPU0_AUDIO: injected fault at step 8 \\(rollback restore driver_override\\)" "$log"
+check_no_match "no step past 8 failed" "injected fault at step (9|1[0-9])" "$log"
+check_eq "the audio function is on snd_hda_intel, its override still naming it" \
+	"snd_hda_intel/snd_hda_intel" "$(drv_of "$GPU0_AUDIO")/$(override_of "$GPU0_AUDIO")"
+check_eq "the GPU and the USB controller are back as they were" "bochs-drm xhci_hcd" \
+	"$(gv_drivers "$GPU0" "$GPU0_USB")"
+check "no record is left" test ! -e "$GV/devices/$GPU0_AUDIO"
+set_override "$GPU0_AUDIO"
+check_eq "cleared by hand, every device is as at the start" "$orig" "$(gv_state $ALL_DEVS)"
 
 # ---- 5. excluded after gpuvfio parked it: unbind yes, bind no ------------------
 check "gpuvfio bind GPU1" gpuvfio bind "$GPU1"

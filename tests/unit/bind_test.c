@@ -571,7 +571,7 @@ static void test_running(void)
 				    .stranded = true };
 	run_tool(&r, "bind", "01:00.0", NULL);
 	check(r.status == 1 &&
-	      strstr(r.out, "bind: failed, and the rollback could not give every device its driver back (txn 7") &&
+	      strstr(r.out, "bind: failed, and the rollback could not put every device back as it was (txn 7") &&
 	      strstr(r.out, "snd_hda_intel -> vfio-pci [stranded] [failed: Input/output error]"),
 	      "rollback incomplete: exit 1, the stranded member marked");
 	check_contains(r.err, "bind failed: vfio-pci probe failed; 0000:01:00.1 could not be given back\n",

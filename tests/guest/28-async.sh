@@ -3,7 +3,9 @@
 # it), so generic netlink stays free meanwhile (a module registering a
 # family loads, status answers); a claim at load returns before the devices
 # move and announces its end; a user's own driver_override comes back byte
-# for byte; a rollback that cannot give a device back ends "rollback
+# for byte, up to 4000 characters, which a dump by a new socket carries
+# whole (tests/guest/nl-dump.c); a rollback that cannot give a device back
+# ends "rollback
 # incomplete", keeps its record, and an unbind retries; an address excluded
 # after gpuvfio parked it can still be given back; the events and the
 # transactions' reports (GET_TXN) are root's.
@@ -209,6 +211,37 @@ expect_write "unbind GPU0 (sysfs)" ok "$GV/unbind" "$GPU0"
 gv_settle
 check_eq "the audio function is back on snd_hda_intel with the 100 characters, exactly" \
 	"snd_hda_intel/$long" "$(drv_of "$GPU0_AUDIO")/$(override_of "$GPU0_AUDIO")"
+
+# 4000 characters (the kernel takes up to a page less two): a record this
+# big does not fit in the page a dump's first message gets by default. A
+# client that dumps as its first act on a socket (nl-dump) still gets it:
+# the dump is sized for its largest entry.
+check_eq "positive control: device and group dumps by a new socket, one-page reads, no big record" "ok ok" \
+	"$(/tests/bin/nl-dump --page device | sed -n 's/^entries [1-9][0-9]* .*/ok/p') $(/tests/bin/nl-dump --page group | sed -n 's/^entries [1-9][0-9]* .*/ok/p')"
+big=$long
+while [ "${#big}" -lt 4000 ]; do
+	big="$big$long"
+done
+big=$(printf '%s' "$big" | cut -c 1-4000)
+set_override "$GPU0_AUDIO" "$big"
+ovr=$(override_of "$GPU0_AUDIO")
+check_eq "a 4000-character override is set" 4000 "${#ovr}"
+expect_write "bind GPU0 (sysfs) with it" ok "$GV/bind" "$GPU0"
+for what in device group; do
+	check_match "a new socket's $what dump gets the whole record" \
+		"^entries [1-9][0-9]* devices [1-9][0-9]* longest_override 4000$" \
+		"$(/tests/bin/nl-dump "$what" 2>&1)"
+	check_match "and its $what dump by a client that reads with a one-page buffer, peeking for longer messages" \
+		"^entries [1-9][0-9]* devices [1-9][0-9]* longest_override 4000$" \
+		"$(/tests/bin/nl-dump --page "$what" 2>&1)"
+done
+ovr=$(status_of "$GPU0_AUDIO" .original_override)
+check_eq "gpuvfio -j status gives it whole" "4000 $big" "${#ovr} $ovr"
+expect_write "unbind GPU0 (sysfs)" ok "$GV/unbind" "$GPU0"
+gv_settle
+ovr=$(override_of "$GPU0_AUDIO")
+check_eq "the audio function is back on snd_hda_intel with the 4000 characters, exactly" \
+	"snd_hda_intel 4000 $big" "$(drv_of "$GPU0_AUDIO") ${#ovr} $ovr"
 set_override "$GPU0_AUDIO"
 check_eq "every device is back once the override is cleared" "$orig" "$(gv_state $ALL_DEVS)"
 

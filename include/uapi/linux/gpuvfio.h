@@ -127,7 +127,10 @@
  *               GPUVFIO_DEV_A_MATCHED       NLA_FLAG ids= matches it
  *               GPUVFIO_DEV_A_EXCLUDED      NLA_FLAG exclude= names it
  *   A dump lists every PCI device. A dump that a change interrupted ends
- *   with NLM_F_DUMP_INTR set on its messages: read it again.
+ *   with NLM_F_DUMP_INTR set on its messages: read it again. Every dump
+ *   message has room for the largest entry (up to 1 MiB; an entry holds
+ *   a record's original override, up to a page): read with a buffer of
+ *   64 KiB, or peek (MSG_PEEK | MSG_TRUNC) for a message's length.
  *
  * GPUVFIO_CMD_GET_GROUP (do, dump)
  *   request:  GPUVFIO_A_GROUP_ID     NLA_U32         the group (do only;

@@ -190,12 +190,17 @@ check_eq "the audio function is back on snd_hda_intel, its override pci-stub aga
 	"snd_hda_intel/pci-stub" "$(drv_of "$GPU0_AUDIO")/$(override_of "$GPU0_AUDIO")"
 check_eq "and the GPU and USB functions on theirs" "bochs-drm xhci_hcd" "$(gv_drivers "$GPU0" "$GPU0_USB")"
 
+# override_text LENGTH: an override of LENGTH characters naming no driver.
+override_text() {
+	_t=gvtest-override-
+	while [ "${#_t}" -lt "$1" ]; do
+		_t="${_t}0123456789abcdefghijklmnopqrstuvwxyz"
+	done
+	printf '%s' "$_t" | cut -c 1-"$1"
+}
+
 # 100 characters, longer than a driver's name, naming no driver.
-long=gvtest-override-
-while [ "${#long}" -lt 100 ]; do
-	long="${long}0123456789abcdefghijklmnopqrstuvwxyz"
-done
-long=$(printf '%s' "$long" | cut -c 1-100)
+long=$(override_text 100)
 set_override "$GPU0_AUDIO" "$long"
 ovr=$(override_of "$GPU0_AUDIO")
 check_eq "a 100-character override is set" "100 $long" "${#ovr} $ovr"
@@ -218,11 +223,7 @@ check_eq "the audio function is back on snd_hda_intel with the 100 characters, e
 # the dump is sized for its largest entry.
 check_eq "positive control: device and group dumps by a new socket, one-page reads, no big record" "ok ok" \
 	"$(/tests/bin/nl-dump --page device | sed -n 's/^entries [1-9][0-9]* .*/ok/p') $(/tests/bin/nl-dump --page group | sed -n 's/^entries [1-9][0-9]* .*/ok/p')"
-big=$long
-while [ "${#big}" -lt 4000 ]; do
-	big="$big$long"
-done
-big=$(printf '%s' "$big" | cut -c 1-4000)
+big=$(override_text 4000)
 set_override "$GPU0_AUDIO" "$big"
 ovr=$(override_of "$GPU0_AUDIO")
 check_eq "a 4000-character override is set" 4000 "${#ovr}"

@@ -30,7 +30,7 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
-#include "uapi/linux/gpuvfio.h"
+#include "genl-raw.h"
 
 /* Room for any message: the test is about the kernel's side. */
 static unsigned char buf[1 << 20];
@@ -38,18 +38,7 @@ static unsigned char buf[1 << 20];
 struct req {
 	struct nlmsghdr nlh;
 	struct genlmsghdr genl;
-	unsigned char attrs[64];
 };
-
-#define for_each_attr(nla, start, end)						\
-	for (nla = (const struct nlattr *)(start);				\
-	     (const unsigned char *)nla + NLA_HDRLEN <= (end) &&		\
-	     nla->nla_len >= NLA_HDRLEN &&					\
-	     (const unsigned char *)nla + nla->nla_len <= (end);		\
-	     nla = (const struct nlattr *)((const unsigned char *)nla + NLA_ALIGN(nla->nla_len)))
-
-#define DATA(nla) ((const unsigned char *)(nla) + NLA_HDRLEN)
-#define END(nla) ((const unsigned char *)(nla) + (nla)->nla_len)
 
 static int open_socket(void)
 {
@@ -65,32 +54,10 @@ static int open_socket(void)
 
 static uint16_t resolve(void)
 {
-	struct req r = {
-		.nlh = { .nlmsg_type = GENL_ID_CTRL, .nlmsg_flags = NLM_F_REQUEST,
-			 .nlmsg_seq = 1 },
-		.genl = { .cmd = CTRL_CMD_GETFAMILY, .version = 1 },
-	};
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-	struct nlattr *name = (struct nlattr *)r.attrs;
-	const struct nlattr *nla;
-	uint16_t id = 0;
-	ssize_t n;
 	int fd = open_socket();
+	uint16_t id = genl_gpuvfio_family(fd, buf, sizeof(buf));
 
-	name->nla_type = CTRL_ATTR_FAMILY_NAME;
-	name->nla_len = NLA_HDRLEN + sizeof(GPUVFIO_GENL_NAME);
-	memcpy(r.attrs + NLA_HDRLEN, GPUVFIO_GENL_NAME, sizeof(GPUVFIO_GENL_NAME));
-	r.nlh.nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN) + NLA_ALIGN(name->nla_len);
-	if (send(fd, &r, r.nlh.nlmsg_len, 0) < 0)
-		return 0;
-	n = recv(fd, buf, sizeof(buf), 0);
 	close(fd);
-	if (n < (ssize_t)NLMSG_HDRLEN || nlh->nlmsg_type != GENL_ID_CTRL)
-		return 0;
-	for_each_attr(nla, (const unsigned char *)NLMSG_DATA(nlh) + GENL_HDRLEN,
-		      (const unsigned char *)nlh + nlh->nlmsg_len)
-		if ((nla->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_FAMILY_ID)
-			memcpy(&id, DATA(nla), sizeof(id));
 	return id;
 }
 

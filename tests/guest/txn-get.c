@@ -27,7 +27,7 @@
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
-#include "uapi/linux/gpuvfio.h"
+#include "genl-raw.h"
 
 static const char *const outcomes[] = {
 	[GPUVFIO_OUTCOME_UNSPEC] = "unspec",
@@ -83,16 +83,6 @@ static ssize_t ask(int fd, struct req *r)
 	return n < 0 ? -errno : n;
 }
 
-#define for_each_attr(nla, start, end)						\
-	for (nla = (const struct nlattr *)(start);				\
-	     (const unsigned char *)nla + NLA_HDRLEN <= (end) &&		\
-	     nla->nla_len >= NLA_HDRLEN &&					\
-	     (const unsigned char *)nla + nla->nla_len <= (end);		\
-	     nla = (const struct nlattr *)((const unsigned char *)nla + NLA_ALIGN(nla->nla_len)))
-
-#define DATA(nla) ((const unsigned char *)(nla) + NLA_HDRLEN)
-#define END(nla) ((const unsigned char *)(nla) + (nla)->nla_len)
-
 static uint32_t u32_of(const struct nlattr *nla)
 {
 	uint32_t v = 0;
@@ -100,29 +90,6 @@ static uint32_t u32_of(const struct nlattr *nla)
 	if (nla->nla_len >= NLA_HDRLEN + 4)
 		memcpy(&v, DATA(nla), 4);
 	return v;
-}
-
-static uint16_t resolve(int fd)
-{
-	struct req r = {
-		.nlh = { .nlmsg_len = NLMSG_LENGTH(GENL_HDRLEN), .nlmsg_type = GENL_ID_CTRL,
-			 .nlmsg_flags = NLM_F_REQUEST, .nlmsg_seq = 1 },
-		.genl = { .cmd = CTRL_CMD_GETFAMILY, .version = 1 },
-	};
-	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
-	const struct nlattr *nla;
-	uint16_t id = 0;
-	ssize_t n;
-
-	put_attr(&r, CTRL_ATTR_FAMILY_NAME, GPUVFIO_GENL_NAME, sizeof(GPUVFIO_GENL_NAME));
-	n = ask(fd, &r);
-	if (n < (ssize_t)NLMSG_HDRLEN || nlh->nlmsg_type != GENL_ID_CTRL)
-		return 0;
-	for_each_attr(nla, (const unsigned char *)NLMSG_DATA(nlh) + GENL_HDRLEN,
-		      (const unsigned char *)nlh + nlh->nlmsg_len)
-		if ((nla->nla_type & NLA_TYPE_MASK) == CTRL_ATTR_FAMILY_ID)
-			memcpy(&id, DATA(nla), sizeof(id));
-	return id;
 }
 
 static void print_member(const struct nlattr *dev)
@@ -174,7 +141,7 @@ int main(int argc, char **argv)
 		perror("txn-get: netlink");
 		return 2;
 	}
-	family = resolve(fd);
+	family = genl_gpuvfio_family(fd, buf, sizeof(buf));
 	if (!family) {
 		fprintf(stderr, "txn-get: the family %s is not registered\n", GPUVFIO_GENL_NAME);
 		return 2;

@@ -112,6 +112,21 @@ static void test_choose(void)
 	      !strcmp(gv_devsrc_name(GV_DEVSRC_SYSFS), "sysfs"), "the sources' names");
 }
 
+/* The configuration and the host through the netlink source, as a command
+ * reads them; what it says on stderr into err. */
+static void read_netlink(struct gv_config *cfg, struct gv_host *h, char *err, size_t size)
+{
+	struct gv_devsrc src;
+	char out[256];
+
+	capture_begin();
+	gv_devsrc_open_kind(&src, GV_DEVSRC_NETLINK);
+	gv_devsrc_config(&src, cfg);
+	gv_devsrc_host(&src, h, 0);
+	gv_devsrc_close(&src);
+	capture_end(out, sizeof(out), err, size);
+}
+
 /* The same tree through each source: the model says where it came from. */
 static void test_sources(void)
 {
@@ -119,7 +134,7 @@ static void test_sources(void)
 	struct gv_devsrc src;
 	const struct gv_dev *d;
 	struct gv_host h;
-	char out[256], err[1024];
+	char err[1024];
 
 	make_host();
 	memset(&k, 0, sizeof(k));
@@ -153,12 +168,7 @@ static void test_sources(void)
 	/* The configuration answered, the dumps did not (rmmod under way). */
 	memset(&k, 0, sizeof(k));
 	k.dump_err = -ENOENT;
-	capture_begin();
-	gv_devsrc_open_kind(&src, GV_DEVSRC_NETLINK);
-	gv_devsrc_config(&src, &cfg);
-	gv_devsrc_host(&src, &h, 0);
-	gv_devsrc_close(&src);
-	capture_end(out, sizeof(out), err, sizeof(err));
+	read_netlink(&cfg, &h, err, sizeof(err));
 	d = dev(&h, "0000:03:00.0");
 	check(!strcmp(cfg.source, "netlink") && !h.kernel_view && d && !strcmp(d->state, "vfio") &&
 	      strstr(err, "could not read the module's devices over netlink"),
@@ -167,12 +177,7 @@ static void test_sources(void)
 
 	memset(&k, 0, sizeof(k));
 	k.open_err = -ENOENT;
-	capture_begin();
-	gv_devsrc_open_kind(&src, GV_DEVSRC_NETLINK);
-	gv_devsrc_config(&src, &cfg);
-	gv_devsrc_host(&src, &h, 0);
-	gv_devsrc_close(&src);
-	capture_end(out, sizeof(out), err, sizeof(err));
+	read_netlink(&cfg, &h, err, sizeof(err));
 	d = dev(&h, "0000:03:00.0");
 	check_str(err, "gpuvfio: could not ask the module over netlink (no gpuvfio netlink family); reading its configuration from sysfs\n",
 		  "netlink unreachable: said once, on stderr");

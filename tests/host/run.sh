@@ -152,14 +152,23 @@ boot() {
 	note "$sc: disk made ($((SECONDS - t)) s); booting $rel"
 	local cmdline="console=ttyS0 root=/dev/vda rw intel_iommu=on panic=-1 gvhost.scenario=$what gvhost.release=$rel${append:+ $append}"
 	echo "$cmdline" >"$dir/cmdline"
-	t=$SECONDS
-	gv_qemu "$timeout" "$R/boot/vmlinuz-$rel" "$R/boot/initrd.img-$rel" "$cmdline" \
-		"file:$dir/console.log" "$dir/verdict" "$dir/results" \
-		-drive "file=$disk,format=raw,if=none,id=disk0" \
-		-device virtio-blk-pci,drive=disk0,bus=pcie.0,addr=0x8 \
-		>"$dir/qemu.log" 2>&1 || status=$?
-	local took=$((SECONDS - t))
-	note "$sc: boot took $took s"
+	local attempt crash took
+	for attempt in 1 2; do
+		t=$SECONDS
+		status=0
+		gv_qemu "$timeout" "$R/boot/vmlinuz-$rel" "$R/boot/initrd.img-$rel" "$cmdline" \
+			"file:$dir/console.log" "$dir/verdict" "$dir/results" \
+			-drive "file=$disk,format=raw,if=none,id=disk0" \
+			-device virtio-blk-pci,drive=disk0,bus=pcie.0,addr=0x8 \
+			>"$dir/qemu.log" 2>&1 || status=$?
+		took=$((SECONDS - t))
+		note "$sc: boot took $took s"
+		# The kernel crashed in its own start-up (under TCG: the emulator),
+		# before /init: nothing of the image ran, the disk is untouched.
+		[ "$attempt" = 1 ] && crash=$(gv_early_crash "$dir") || break
+		echo "retry - $sc: the kernel crashed before it ran /init, before any gpuvfio code ($crash); booting it once more (the first console is console-1.log)"
+		mv "$dir/console.log" "$dir/console-1.log"
+	done
 	debugfs -R "dump /var/lib/gvhost/journal.txt $dir/journal.txt" "$disk" >/dev/null 2>&1 || true
 	while IFS= read -r line; do
 		case $line in
@@ -176,6 +185,9 @@ boot() {
 		*) status="QEMU exit status $status" ;;
 		esac
 		gv_fail "$sc: $rel booted with systemd, and every check in it passed (no success verdict, $status); the console's end:"
+		# An Oops's first lines say what it was; its tail is the call trace.
+		tr -d '\r' <"$dir/console.log" | grep -m 1 -A 3 -E 'Oops|BUG:|WARNING:|Kernel panic' |
+			sed 's/^/#   first: /' || true
 		tr -d '\r' <"$dir/console.log" | tail -n 40 | sed 's/^/#   | /'
 	fi
 	rm -f "$disk"

@@ -161,3 +161,20 @@ gv_qemu() {
 		-kernel "$kernel" -initrd "$initrd" -append "$cmdline" \
 		"$@" </dev/null
 }
+
+# gv_early_crash DIR: the boot in DIR (console.log, verdict, results)
+# crashed in the kernel's own start-up, before /init (which loads gpuvfio)
+# ran: no result, no "Run /init", no gpuvfio line but the command line's.
+# Under TCG that is the emulator's doing (seen: an int3 Oops in
+# enqueue_timer while the kernel patched its text on another CPU; an Oops in
+# ttwu_queue_wakelist under cpu_latency_qos_init). Prints the crash's first
+# line. tests/qemu/run.sh and tests/host/run.sh boot such a boot once more.
+gv_early_crash() {
+	[ ! -s "$1/results" ] || return 1
+	tr -d '\r' <"$1/verdict" | grep -qx success && return 1
+	tr -d '\r' <"$1/console.log" | grep -q 'Run /init as init process' && return 1
+	tr -d '\r' <"$1/console.log" | grep -v 'ommand line:' | grep -q gpuvfio && return 1
+	tr -d '\r' <"$1/console.log" | grep -v 'ommand line:' |
+		grep -m 1 -E 'Oops|BUG:|Kernel panic|RIP:' |
+		sed 's/^\[[^]]*\] *//' | grep . || echo "no message"
+}

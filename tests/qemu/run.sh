@@ -22,7 +22,7 @@
 # ("# isolate: yes" gets a script a boot of its own).
 # Every check line is printed prefixed with the release. A boot without the
 # guest's "success" verdict fails and shows the end of its console; one whose
-# kernel crashed before it ran /init is booted once more (early_crash).
+# kernel crashed before it ran /init is booted once more (gv_early_crash in common.sh).
 # Everything a run leaves is under build/qemu/<release>/.
 set -eu
 
@@ -56,21 +56,6 @@ while [ $# -gt 0 ]; do
 done
 
 note() { echo "run: $*" >&2; }
-
-# early_crash DIR: the boot in DIR crashed in the kernel's own start-up,
-# before /init (which loads gpuvfio) ran: no result, no "Run /init", no
-# gpuvfio line but the command line's. Under TCG that is the emulator's
-# doing (seen: an int3 Oops in enqueue_timer while the kernel patched its
-# text on another CPU). Prints the crash's first line.
-early_crash() {
-	[ ! -s "$1/results" ] || return 1
-	tr -d '\r' <"$1/verdict" | grep -qx success && return 1
-	tr -d '\r' <"$1/console.log" | grep -q 'Run /init as init process' && return 1
-	tr -d '\r' <"$1/console.log" | grep -v 'ommand line:' | grep -q gpuvfio && return 1
-	tr -d '\r' <"$1/console.log" | grep -v 'ommand line:' |
-		grep -m 1 -E 'Oops|BUG:|Kernel panic|RIP:' |
-		sed 's/^\[[^]]*\] *//' | grep . || echo "no message"
-}
 
 # shellcheck source=scripts/results.sh
 . "$ROOT/scripts/results.sh"
@@ -217,7 +202,7 @@ for rel in "${releases[@]}"; do
 				"file:$dir/console.log" "$dir/verdict" "$dir/results" \
 				>"$dir/qemu.log" 2>&1 || status=$?
 			note "$rel: boot $n took $((SECONDS - start)) s"
-			[ "$attempt" = 1 ] && crash=$(early_crash "$dir") || break
+			[ "$attempt" = 1 ] && crash=$(gv_early_crash "$dir") || break
 			echo "$rel: retry - $what: the kernel crashed before it ran /init, before any gpuvfio code ($crash); booting it once more (the first console is console-1.log)"
 			mv "$dir/console.log" "$dir/console-1.log"
 		done
@@ -241,6 +226,9 @@ for rel in "${releases[@]}"; do
 				why+=", stopped${last:+ during $last}"
 			fi
 			result "$rel" FAIL "$what: $why; last lines of $dir/console.log:"
+			# An Oops's first lines say what it was; its tail is the call trace.
+			tr -d '\r' <"$dir/console.log" | grep -m 1 -A 3 -E 'Oops|BUG:|WARNING:|Kernel panic' |
+				indent "$rel:   first: " || true
 			tr -d '\r' <"$dir/console.log" | tail -n 50 | indent "$rel:   | "
 			# The guest dumps blocked tasks before the guard fires: name them.
 			tr -d '\r' <"$dir/console.log" | grep -E 'task:.* state:D' |

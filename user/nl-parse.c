@@ -64,41 +64,35 @@ static const void *payload(const struct nlattr *a)
 	return (const char *)a + NLA_HDRLEN;
 }
 
-/* Each getter: true when a is absent (nothing stored) or well formed. */
-static bool get_u16(const struct nlattr *a, uint16_t *v, bool *has)
+/*
+ * Each getter: true when a is absent (nothing stored) or well formed; *has,
+ * when given, says whether a value was stored.
+ */
+static bool get_fixed(const struct nlattr *a, void *v, size_t size, bool *has)
 {
 	if (!a)
 		return true;
-	if (payload_len(a) != sizeof(*v))
+	if (payload_len(a) != size)
 		return false;
-	memcpy(v, payload(a), sizeof(*v));
+	memcpy(v, payload(a), size);
 	if (has)
 		*has = true;
 	return true;
+}
+
+static bool get_u16(const struct nlattr *a, uint16_t *v, bool *has)
+{
+	return get_fixed(a, v, sizeof(*v), has);
 }
 
 static bool get_u32(const struct nlattr *a, uint32_t *v, bool *has)
 {
-	if (!a)
-		return true;
-	if (payload_len(a) != sizeof(*v))
-		return false;
-	memcpy(v, payload(a), sizeof(*v));
-	if (has)
-		*has = true;
-	return true;
+	return get_fixed(a, v, sizeof(*v), has);
 }
 
 static bool get_u64(const struct nlattr *a, uint64_t *v, bool *has)
 {
-	if (!a)
-		return true;
-	if (payload_len(a) != sizeof(*v))
-		return false;
-	memcpy(v, payload(a), sizeof(*v));
-	if (has)
-		*has = true;
-	return true;
+	return get_fixed(a, v, sizeof(*v), has);
 }
 
 static bool get_flag(const struct nlattr *a, bool *v)

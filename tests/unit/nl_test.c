@@ -363,6 +363,18 @@ static void test_replies(void)
 	check(parse_reply(&m, &r) == -EPROTO, "a member without an address: refused");
 	gv_nl_result_free(&r);
 	genl_header(&m, GPUVFIO_CMD_BIND);
+	mem = nest_begin(&m, GPUVFIO_A_MEMBERS);
+	{
+		size_t d = nest_begin(&m, GPUVFIO_A_DEVICE);
+
+		put_str(&m, GPUVFIO_DEV_A_ADDR, "0000:01:00.0");
+		put_u32(&m, GPUVFIO_DEV_A_VENDOR, 0x10de);	/* a u16 of 4 bytes */
+		nest_end(&m, d);
+	}
+	nest_end(&m, mem);
+	check(parse_reply(&m, &r) == -EPROTO, "a vendor id sent as u32: refused");
+	gv_nl_result_free(&r);
+	genl_header(&m, GPUVFIO_CMD_BIND);
 	{
 		char big[300];
 

@@ -185,9 +185,7 @@ boot() {
 		*) status="QEMU exit status $status" ;;
 		esac
 		gv_fail "$sc: $rel booted with systemd, and every check in it passed (no success verdict, $status); the console's end:"
-		# An Oops's first lines say what it was; its tail is the call trace.
-		tr -d '\r' <"$dir/console.log" | grep -m 1 -A 3 -E 'Oops|BUG:|WARNING:|Kernel panic' |
-			sed 's/^/#   first: /' || true
+		gv_oops_head "$dir/console.log" | sed 's/^/#   first: /'
 		tr -d '\r' <"$dir/console.log" | tail -n 40 | sed 's/^/#   | /'
 	fi
 	rm -f "$disk"

@@ -178,3 +178,10 @@ gv_early_crash() {
 		grep -m 1 -E 'Oops|BUG:|Kernel panic|RIP:' |
 		sed 's/^\[[^]]*\] *//' | grep . || echo "no message"
 }
+
+# gv_oops_head CONSOLE: the first lines of the first kernel report (Oops,
+# BUG, WARNING, panic) in the console log CONSOLE, which say what it was;
+# the console's tail shows only its call trace. Nothing when there is none.
+gv_oops_head() {
+	tr -d '\r' <"$1" | grep -m 1 -A 3 -E 'Oops|BUG:|WARNING:|Kernel panic' || true
+}

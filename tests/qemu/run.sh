@@ -226,9 +226,7 @@ for rel in "${releases[@]}"; do
 				why+=", stopped${last:+ during $last}"
 			fi
 			result "$rel" FAIL "$what: $why; last lines of $dir/console.log:"
-			# An Oops's first lines say what it was; its tail is the call trace.
-			tr -d '\r' <"$dir/console.log" | grep -m 1 -A 3 -E 'Oops|BUG:|WARNING:|Kernel panic' |
-				indent "$rel:   first: " || true
+			gv_oops_head "$dir/console.log" | indent "$rel:   first: "
 			tr -d '\r' <"$dir/console.log" | tail -n 50 | indent "$rel:   | "
 			# The guest dumps blocked tasks before the guard fires: name them.
 			tr -d '\r' <"$dir/console.log" | grep -E 'task:.* state:D' |

@@ -250,8 +250,7 @@ check_eq "every device is back on its original driver and override" "$orig" "$(g
 check "rmmod gpuvfio" rmmod gpuvfio
 # Two cards' audio functions move at once here: ALSA's own race between
 # them (without_known_races, lib.sh) is named, not counted.
-races=$(log_since_mark | known_races)
-[ "$races" = 0 ] || gv_report "#   the kernel log holds $races known ALSA race(s) (docs/reliability.md): $(log_since_mark | grep -m 1 -A 30 'cannot create duplicate filename' | grep -E 'duplicate filename|Cannot probe codecs' | sed 's/^\[[^]]*\] *//' | tr '\n' '|')"
+log_since_mark | report_known_races
 check_no_match "the kernel logged no WARNING, BUG, lockdep report or hung task" \
 	"WARNING:|BUG:|Oops|UBSAN:|Call Trace:|hung task|blocked for more than|circular locking|lock held|INFO: " \
 	"$(log_since_mark | without_known_races)"

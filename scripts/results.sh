@@ -19,9 +19,30 @@ GV_FAIL_RE='^([^ ]+: )?FAIL - '
 gv_passed=0
 gv_failed=0
 
-# gv_failures FILE...: the FAIL lines of the files, in order.
+# gv_failures FILE...: the FAIL lines of the files, in order, each once,
+# with the "#" and indented lines that say why (at most 16 a failure: the
+# first 4 and the last 12, where a console's tail ends). CI shows the end
+# of a run's output, so this is where a failure's reason has to be.
 gv_failures() {
-	grep -hE "$GV_FAIL_RE" "$@" || true
+	awk -v fail="$GV_FAIL_RE" '
+	function flush(   i) {
+		if (head == "")
+			return
+		if (!seen[head]++) {
+			print head
+			for (i = 1; i <= n; i++)
+				if (n <= 16 || i <= 4 || i > n - 12)
+					print det[i]
+				else if (i == 5)
+					print "    [" n - 16 " more lines in the log]"
+		}
+		head = ""
+		n = 0
+	}
+	$0 ~ fail { flush(); head = $0; next }
+	head != "" && /^([^ ]+: )?(#|  )/ { det[++n] = $0; next }
+	{ flush() }
+	END { flush() }' "$@"
 }
 
 # gv_ok DESCRIPTION...

@@ -4,8 +4,9 @@
 # The guest's filter of known kernel races (without_known_races and
 # known_races in tests/guest/lib.sh), on the ALSA dump a storm logged
 # (data/alsa-dup-codec-6.1.txt): it renames that dump's "Call Trace:" and
-# nothing else. Run with bash and, when there, busybox sh (the guest's shell
-# and awk).
+# nothing else; known_race_victims names the controller that race left
+# without a card (for gv_settle) and no other. Run with bash and, when
+# there, busybox sh (the guest's shell and awk).
 #
 #   tests/unit/kernel_log_test.sh
 #
@@ -79,6 +80,27 @@ for sh in bash busybox; do
 	else
 		gv_fail_why "$sh: another trace before it still counts"
 	fi
+	# The controllers a race left without a card, for gv_settle: one line
+	# per race, none for a dump left alone or a give-up without a race.
+	victims() { "${run[@]}" ". '$ROOT/tests/guest/lib.sh'; known_race_victims" <"$1" | tr '\n' ' '; }
+	sed '/Cannot probe codecs/d' "$dump" >"$tmp/no-give-up"
+	{ grep 'Cannot probe codecs' "$dump"; } >"$tmp/give-up-alone"
+	for v in "the storm's dump:$dump:0000:02:00.1 " \
+		"two races:$tmp/two:0000:02:00.1 0000:02:00.1 " \
+		"a dump left alone (gpuvfio frame):$tmp/gpuvfio-frame:" \
+		"a race whose probe did not give up:$tmp/no-give-up:" \
+		"a give-up with no race before it:$tmp/give-up-alone:"; do
+		desc=${v%%:*}
+		rest=${v#*:}
+		file=${rest%%:*}
+		want=${rest#*:}
+		got=$(victims "$file")
+		if [ "$got" = "$want" ]; then
+			gv_ok "$sh: known_race_victims: $desc"
+		else
+			gv_fail_why "$sh: known_race_victims: $desc" "expected '$want', got '$got'"
+		fi
+	done
 	# The "#" line for the checks that pass a race by, and none without one.
 	said=$("${run[@]}" ". '$ROOT/tests/guest/lib.sh'; GV_RESULTS_FILE=/dev/null; report_known_races" <"$tmp/two")
 	case $said in

@@ -502,14 +502,52 @@ static int gv_set_config(struct sk_buff *skb, struct genl_info *info)
 	return gv_get_config(skb, info);
 }
 
+/*
+ * Replies with what fill puts in a message sized by size. Sized, then
+ * filled, without a lock between: what changed meanwhile (a member added to
+ * a group, a record made with a longer override) needs a second try, with
+ * twice the room.
+ */
+static int reply_sized(struct genl_info *info, u8 cmd,
+		       size_t (*size)(void *arg),
+		       int (*fill)(struct sk_buff *msg, void *arg), void *arg)
+{
+	struct sk_buff *msg;
+	unsigned int tries;
+	void *hdr;
+	int ret;
+
+	for (tries = 0;; tries++) {
+		msg = genlmsg_new(size(arg) << tries, GFP_KERNEL);
+		if (!msg)
+			return -ENOMEM;
+		hdr = genlmsg_put_reply(msg, info, &gv_family, 0, cmd);
+		ret = hdr ? fill(msg, arg) : -EMSGSIZE;
+		if (!ret)
+			break;
+		nlmsg_free(msg);
+		if (ret != -EMSGSIZE || tries == 1)
+			return ret;
+	}
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+}
+
+static size_t dev_reply_size(void *pdev)
+{
+	return dev_size(pdev);
+}
+
+static int dev_reply_fill(struct sk_buff *msg, void *pdev)
+{
+	return put_dev(msg, pdev, NULL);
+}
+
 static int gv_get_device(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *attr = info->attrs[GPUVFIO_A_ADDR];
 	struct pci_dev *pdev;
 	struct gv_addr addr;
-	struct sk_buff *msg;
-	unsigned int tries;
-	void *hdr;
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, GPUVFIO_A_ADDR)) {
@@ -527,25 +565,8 @@ static int gv_get_device(struct sk_buff *skb, struct genl_info *info)
 				    "gpuvfio: no PCI device at this address");
 		return -ENODEV;
 	}
-	/* Sized, then filled: a record made in between with a longer
-	 * override needs a second try, with room to spare. */
-	for (tries = 0;; tries++) {
-		ret = -ENOMEM;
-		msg = genlmsg_new(dev_size(pdev) << tries, GFP_KERNEL);
-		if (!msg)
-			goto out;
-		hdr = genlmsg_put_reply(msg, info, &gv_family, 0,
-					GPUVFIO_CMD_GET_DEVICE);
-		if (hdr && !put_dev(msg, pdev, NULL))
-			break;
-		nlmsg_free(msg);
-		ret = -EMSGSIZE;
-		if (tries == 1)
-			goto out;
-	}
-	genlmsg_end(msg, hdr);
-	ret = genlmsg_reply(msg, info);
-out:
+	ret = reply_sized(info, GPUVFIO_CMD_GET_DEVICE, dev_reply_size,
+			  dev_reply_fill, pdev);
 	pci_dev_put(pdev);
 	return ret;
 }
@@ -705,13 +726,20 @@ out:
 	return ret;
 }
 
+static size_t group_reply_size(void *group)
+{
+	return group_size(group);
+}
+
+static int group_reply_fill(struct sk_buff *msg, void *group)
+{
+	return put_group(msg, group);
+}
+
 static int gv_get_group(struct sk_buff *skb, struct genl_info *info)
 {
 	struct nlattr *attr = info->attrs[GPUVFIO_A_GROUP_ID];
 	struct iommu_group *group;
-	struct sk_buff *msg;
-	unsigned int tries;
-	void *hdr;
 	int ret;
 
 	if (GENL_REQ_ATTR_CHECK(info, GPUVFIO_A_GROUP_ID)) {
@@ -727,25 +755,8 @@ static int gv_get_group(struct sk_buff *skb, struct genl_info *info)
 				    "gpuvfio: no IOMMU group with a PCI device has this number");
 		return -ENODEV;
 	}
-	/* Sized, then filled: a member added in between, or a record with
-	 * a longer override, needs a second try with room to spare. */
-	for (tries = 0;; tries++) {
-		ret = -ENOMEM;
-		msg = genlmsg_new(group_size(group) << tries, GFP_KERNEL);
-		if (!msg)
-			goto out;
-		hdr = genlmsg_put_reply(msg, info, &gv_family, 0,
-					GPUVFIO_CMD_GET_GROUP);
-		ret = hdr ? put_group(msg, group) : -EMSGSIZE;
-		if (!ret)
-			break;
-		nlmsg_free(msg);
-		if (ret != -EMSGSIZE || tries == 1)
-			goto out;
-	}
-	genlmsg_end(msg, hdr);
-	ret = genlmsg_reply(msg, info);
-out:
+	ret = reply_sized(info, GPUVFIO_CMD_GET_GROUP, group_reply_size,
+			  group_reply_fill, group);
 	iommu_group_put(group);
 	return ret;
 }

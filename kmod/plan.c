@@ -23,6 +23,7 @@
 
 #include "compat.h"
 #include "config.h"
+#include "switch.h"
 #include "txn.h"
 
 static int devset_find(const struct gv_devset *set, struct pci_dev *pdev)
@@ -254,6 +255,27 @@ static int collect_member(struct device *dev, void *data)
 }
 
 /*
+ * Whose is the lock a dry run could not take? A dry run holds no group, so
+ * when another request holds pdev's group, its commit is the likely holder
+ * (it takes the lock of every device it moves); else a driver outside
+ * gpuvfio. Any other request holds its own groups: this says nothing then.
+ */
+static bool held_by_other_request(struct gv_txn *t, struct pci_dev *pdev)
+{
+	struct iommu_group *group;
+	bool ret;
+
+	if (!(t->flags & GV_F_DRY_RUN))
+		return false;
+	group = iommu_group_get(&pdev->dev);
+	if (!group)
+		return false;
+	ret = gv_switch_group_busy(group);
+	iommu_group_put(group);
+	return ret;
+}
+
+/*
  * Takes pdev's lock, to read its driver. A device whose driver is being
  * probed or removed holds its lock, maybe for as long as a process keeps it
  * open. Without wait: -EAGAIN, for the worker to wait instead (a dry run,
@@ -267,7 +289,10 @@ static int lock_member(struct gv_txn *t, struct pci_dev *pdev, bool wait,
 		if (!wait && !(t->flags & GV_F_DRY_RUN))
 			return -EAGAIN;
 		if (!wait || !time_before(jiffies, limit)) {
-			gv_txn_fail(t, pdev, "is busy: a driver is being probed or removed outside gpuvfio; %s",
+			gv_txn_fail(t, pdev, "is busy: %s; %s",
+				    held_by_other_request(t, pdev) ?
+				    "another gpuvfio request is moving its group" :
+				    "a driver is being probed or removed outside gpuvfio",
 				    t->committing ? "rolled back" :
 				    "nothing changed, try again later");
 			return -EBUSY;

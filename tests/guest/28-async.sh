@@ -109,6 +109,25 @@ check_eq "baseline: gpuvfio -j status exits 0" 0 "$rc"
 status_base_ms=$took_ms
 echo "# baselines: modprobe gpuvfio ${load_ms} ms, modprobe nbd ${nbd_base_ms} ms, gpuvfio -j status ${status_base_ms} ms"
 
+# ---- 0. a dry run meets a device lock held outside gpuvfio -------------------
+# The control for section 1's dry run: a sysfs unbind of the held audio
+# function waits in snd_hda_intel's remove with the device's lock, and no
+# gpuvfio request holds the group.
+hold_audio || return 1
+echo "$GPU0_AUDIO" >/sys/bus/pci/drivers/snd_hda_intel/unbind &
+unbinder=$!
+check "a sysfs unbind of GPU0's audio function waits in snd_hda_intel's remove" \
+	wait_for 30 audio_releasing
+timed /tmp/dry0.out gpuvfio unbind --dry-run "$GPU0"
+check_eq "a dry run of GPU0 while it waits is refused (exit 1)" 1 "$rc"
+check_match "naming a driver outside gpuvfio at the audio function" \
+	"$GPU0_AUDIO.*a driver is being probed or removed outside gpuvfio" "$(cat /tmp/dry0.out /tmp/dry0.out.err)"
+kill "$holder"
+wait "$unbinder"
+echo "$GPU0_AUDIO" >/sys/bus/pci/drivers/snd_hda_intel/bind
+gv_settle
+check_eq "GPU0's audio function is back on snd_hda_intel" "$orig" "$(gv_state $ALL_DEVS)"
+
 # ---- 1. a bind that waits for a holder holds nothing else up -----------------
 hold_audio || return 1
 gpuvfio -j bind --force --timeout 25 "$GPU0" >/tmp/bind1.json 2>/tmp/bind1.err &
@@ -130,6 +149,15 @@ check "and answers in under $fast_ms ms (took ${took_ms} ms; ${status_base_ms} m
 	test "$took_ms" -lt "$fast_ms"
 check_eq "it shows the audio function binding" binding \
 	"$(jq -r --arg a "$GPU0_AUDIO" '.groups[].devices[] | select(.address == $a) | .state' /tmp/st1.json 2>/dev/null)"
+# A dry run holds no group: it reads every device's driver under the
+# device's lock, which the bind's commit holds in the remove. Refused at
+# once, naming the other request (no driver outside gpuvfio is in it).
+timed /tmp/dry1.out gpuvfio unbind --dry-run "$GPU0"
+check_eq "a dry run of GPU0 meanwhile is refused (exit 1)" 1 "$rc"
+check "in under $fast_ms ms (took ${took_ms} ms)" test "$took_ms" -lt "$fast_ms"
+check_match "naming another gpuvfio request as the holder of the audio function" \
+	"$GPU0_AUDIO.*another gpuvfio request is moving its group" "$(cat /tmp/dry1.out /tmp/dry1.out.err)"
+check_no_match "not a driver outside gpuvfio" "outside gpuvfio" "$(cat /tmp/dry1.out /tmp/dry1.out.err)"
 check "the holder is still there" kill -0 "$holder"
 check "and the tool still waits" kill -0 "$bind1"
 

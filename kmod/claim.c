@@ -194,6 +194,7 @@ static int gv_bus_notify(struct notifier_block *nb, unsigned long action,
 	case BUS_NOTIFY_DEL_DEVICE:
 		gv_switch_dev_removed(pdev);
 		gv_dev_remove(pdev);
+		gv_test_removal_hold(pdev);
 		break;
 	}
 	return NOTIFY_DONE;

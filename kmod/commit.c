@@ -36,6 +36,56 @@ u64 gv_fail_mask;
 int gv_remove_at;
 struct gv_addr gv_remove_addr;
 
+/*
+ * "held" (remove_at's third word): the device is deleted on another thread,
+ * which stops in gpuvfio's bus notifier until the transaction has ended.
+ * The device is then dead (an attach fails with -ENODEV) and marked gone,
+ * but still registered: where a hot-unplug racing a commit leaves it for a
+ * moment, held for as long as the whole commit and its rollback.
+ */
+bool gv_remove_held;
+static struct pci_dev *held_pdev;
+static bool hold_entered, hold_released;
+static DECLARE_WAIT_QUEUE_HEAD(hold_wq);
+
+static void held_removal(struct work_struct *work)
+{
+	struct pci_dev *pdev = READ_ONCE(held_pdev);
+
+	pci_stop_and_remove_bus_device_locked(pdev);
+	WRITE_ONCE(held_pdev, NULL);
+	pci_dev_put(pdev);
+}
+static DECLARE_WORK(held_removal_work, held_removal);
+
+static void start_held_removal(struct pci_dev *pdev)
+{
+	if (READ_ONCE(held_pdev))
+		return;		/* one at a time */
+	WRITE_ONCE(hold_entered, false);
+	WRITE_ONCE(hold_released, false);
+	WRITE_ONCE(held_pdev, pci_dev_get(pdev));
+	queue_work(gv_wq, &held_removal_work);
+	if (!wait_event_timeout(hold_wq, READ_ONCE(hold_entered), 10 * HZ))
+		pci_err(pdev, "test: its deletion did not reach the bus notifier\n");
+}
+
+void gv_test_removal_hold(struct pci_dev *pdev)
+{
+	if (pdev != READ_ONCE(held_pdev))
+		return;
+	WRITE_ONCE(hold_entered, true);
+	wake_up_all(&hold_wq);
+	if (!wait_event_timeout(hold_wq, READ_ONCE(hold_released), 10 * HZ))
+		pci_err(pdev, "test: deletion held for 10 s; let go\n");
+}
+
+static void end_held_removal(void)
+{
+	WRITE_ONCE(hold_released, true);
+	wake_up_all(&hold_wq);
+}
+
 static void remove_member(struct gv_txn *t, int step, const char *what)
 {
 	struct gv_addr want = READ_ONCE(gv_remove_addr);
@@ -48,8 +98,12 @@ static void remove_member(struct gv_txn *t, int step, const char *what)
 		    pdev->bus->number != want.bus || pdev->devfn != want.devfn ||
 		    !device_is_registered(&pdev->dev))
 			continue;
-		pci_info(pdev, "test: removed from the bus at step %d (%s)\n",
-			 step, what);
+		pci_info(pdev, "test: removed from the bus at step %d (%s)%s\n",
+			 step, what, READ_ONCE(gv_remove_held) ? ", held" : "");
+		if (READ_ONCE(gv_remove_held)) {
+			start_held_removal(pdev);
+			return;
+		}
 		/* As a hot-unplug would, between two steps; the transaction
 		 * holds a reference, so pdev stays valid. */
 		pci_stop_and_remove_bus_device_locked(pdev);
@@ -78,6 +132,10 @@ static inline int gv_step(struct gv_txn *t, struct gv_member *m,
 			  const char *what)
 {
 	return 0;
+}
+
+static inline void end_held_removal(void)
+{
 }
 #endif
 
@@ -159,6 +217,17 @@ static int attach_host(struct gv_txn *t, struct gv_member *m)
 }
 
 /* m left the bus (a hot-unplug, a write to its remove file) mid-request. */
+/*
+ * m is leaving the bus, or has left it. A device being deleted is dead
+ * (every attach fails with -ENODEV) from before the bus notifier marks it
+ * gone until device_del() takes it out of sysfs, a while later: the mark is
+ * what tells a hot-unplug from a driver that refused the device.
+ */
+static bool member_removed(struct gv_member *m)
+{
+	return gv_busy_member_gone(m) || !device_is_registered(&m->pdev->dev);
+}
+
 static int removed(struct gv_txn *t, struct gv_member *m)
 {
 	gv_txn_fail(t, m->pdev, "was removed from the bus during the request; the others were rolled back");
@@ -203,7 +272,7 @@ static int move(struct gv_txn *t, struct gv_member *m)
 	t0 = ktime_get_ns();
 	ret = attach_host(t, m);
 	WRITE_ONCE(m->t_attach, ktime_get_ns() - t0);
-	if (ret && !device_is_registered(&m->pdev->dev))
+	if (ret && member_removed(m))
 		return removed(t, m);
 	if (ret) {
 		gv_txn_fail(t, m->pdev, "%s did not take the device (%d); rolled back",
@@ -242,8 +311,9 @@ static int verify(struct gv_txn *t)
 						  GV_READ_WAIT_MS);
 		if (ret)
 			return ret;
-		/* Gone, it would pass for given back to "its default driver". */
-		if (!device_is_registered(&m->pdev->dev))
+		/* Gone, it would pass for given back to "its default driver",
+		 * and for released by vfio-pci on the way in. */
+		if (member_removed(m))
 			return removed(t, m);
 		if (t->bind && !m->to_driver[0])
 			/* Claim only: vfio-pci, loaded meanwhile, may have
@@ -316,7 +386,7 @@ static int give_back(struct gv_txn *t, struct gv_member *m,
  */
 static void rollback(struct gv_txn *t)
 {
-	bool override_lost;
+	bool override_lost, recorded;
 	unsigned int i;
 	int ret;
 
@@ -326,20 +396,33 @@ static void rollback(struct gv_txn *t)
 		if (m->done == GV_DONE_NOTHING)
 			continue;
 		ret = give_back(t, m, &override_lost);
-		if (ret && device_is_registered(&m->pdev->dev)) {
+		if (ret) {
+			/* Recorded first, the mark looked at after, as in
+			 * record(): a device deleted at any point leaves no
+			 * record behind, and is not called stranded. */
+			recorded = !t->bind ||
+				   !gv_dev_add(m->pdev, m->driver, m->override,
+					       NULL);
+			if (member_removed(m)) {
+				if (t->bind)
+					gv_dev_remove(m->pdev);
+				pci_info(m->pdev, "rollback: removed from the bus meanwhile\n");
+				gv_txn_append(t, "; %s was removed from the bus meanwhile",
+					      pci_name(m->pdev));
+				continue;
+			}
 			pci_err(m->pdev, "rollback: %s did not take the device back (%d): left without a driver\n",
 				m->driver, ret);
 			gv_txn_progress(t, m, GPUVFIO_PROGRESS_STRANDED, false);
 			gv_txn_append(t, "; rollback incomplete: %s left without a driver (%s did not take it back: %d)",
 				      pci_name(m->pdev), m->driver, ret);
 			t->incomplete = true;
-			if (t->bind && gv_dev_add(m->pdev, m->driver, m->override,
-						  NULL))
+			if (!recorded)
 				pci_err(m->pdev, "not recorded either: bind it to %s by hand\n",
 					m->driver);
 			continue;
 		}
-		if (override_lost && device_is_registered(&m->pdev->dev)) {
+		if (override_lost && !member_removed(m)) {
 			/* On its driver, but the driver core would hand it to
 			 * the wrong one at its next probe. */
 			gv_txn_append(t, "; rollback incomplete: %s is back on %s but its driver_override could not be put back (%s)",
@@ -546,6 +629,7 @@ void gv_commit_work(struct work_struct *work)
 		changed = true;
 		ret = commit(t);
 	}
+	end_held_removal();
 	gv_busy_deactivate(t);
 	gv_busy_release(t);
 	gv_dev_changed();

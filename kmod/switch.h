@@ -118,6 +118,14 @@ bool gv_switch_group_busy(struct iommu_group *group);
 extern u64 gv_fail_mask;
 extern int gv_remove_at;
 extern struct gv_addr gv_remove_addr;
+/* ... and whether its deletion stops in the bus notifier until the
+ * transaction ends (gv_test_removal_hold(), from the notifier). */
+extern bool gv_remove_held;
+void gv_test_removal_hold(struct pci_dev *pdev);
+#else
+static inline void gv_test_removal_hold(struct pci_dev *pdev)
+{
+}
 #endif
 
 #endif /* GV_SWITCH_H */

@@ -176,7 +176,9 @@ static ssize_t fail_at_store(struct kobject *kobj, struct kobj_attribute *attr,
 static struct kobj_attribute fail_at_attr = __ATTR_RW(fail_at);
 
 /* "STEP ADDRESS": remove that device from the bus before step STEP of the
- * next transactions that move it; "0": never. */
+ * next transactions that move it; "STEP ADDRESS held": start its removal
+ * there and hold it in the bus notifier until the transaction ends; "0":
+ * never. */
 static ssize_t remove_at_show(struct kobject *kobj,
 			      struct kobj_attribute *attr, char *buf)
 {
@@ -187,7 +189,8 @@ static ssize_t remove_at_show(struct kobject *kobj,
 	if (!step)
 		return sysfs_emit(buf, "0\n");
 	gv_format_addr(addr, sizeof(addr), &a);
-	return sysfs_emit(buf, "%d %s\n", step, addr);
+	return sysfs_emit(buf, "%d %s%s\n", step, addr,
+			  READ_ONCE(gv_remove_held) ? " held" : "");
 }
 
 static ssize_t remove_at_store(struct kobject *kobj,
@@ -196,7 +199,10 @@ static ssize_t remove_at_store(struct kobject *kobj,
 {
 	const char *sp = strchr(buf, ' ');
 	struct gv_addr a = {};
+	const char *rest;
+	bool held = false;
 	char num[12];
+	size_t len;
 	int step, ret;
 
 	if (!sp) {
@@ -215,11 +221,21 @@ static ssize_t remove_at_store(struct kobject *kobj,
 	ret = kstrtoint(num, 0, &step);
 	if (ret)
 		return ret;
-	ret = gv_parse_addr(sp + 1, strcspn(sp + 1, "\n"), &a);
+	len = strcspn(sp + 1, " \n");
+	ret = gv_parse_addr(sp + 1, len, &a);
 	if (ret)
 		return ret;
+	rest = sp + 1 + len;
+	if (*rest == ' ') {
+		if (strcmp(rest, " held") && strcmp(rest, " held\n"))
+			return -EINVAL;
+		held = true;
+	} else if (*rest && strcmp(rest, "\n")) {
+		return -EINVAL;
+	}
 	WRITE_ONCE(gv_remove_at, 0);
 	WRITE_ONCE(gv_remove_addr, a);
+	WRITE_ONCE(gv_remove_held, held);
 	WRITE_ONCE(gv_remove_at, step);
 	return count;
 }

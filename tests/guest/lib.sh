@@ -214,7 +214,13 @@ check_no_match() {
 		pass "$1"
 		return 0
 	fi
-	fail "$1" "unexpected match for: $2" "text:" "$3"
+	# The matching lines first, then each with the lines before it: a
+	# summary that shows only the head of a failure's text shows why.
+	fail "$1" "unexpected match for: $2" "matching lines:" \
+		"$(printf '%s\n' "$3" | grep -E -- "$2" | head -n 10)" \
+		"each with up to 8 lines before it:" \
+		"$(printf '%s\n' "$3" | grep -E -B 8 -- "$2" | head -n 60)" \
+		"the whole text:" "$3"
 }
 
 # words: the lines of stdin as one line of space-separated words.

@@ -172,7 +172,8 @@ void gv_driver_put(struct device_driver *drv)
 		module_put(drv->owner);
 }
 
-static int attach(struct gv_txn *t, struct pci_dev *pdev, const char *name)
+static int move_to_driver(struct gv_txn *t, struct pci_dev *pdev,
+			  const char *name)
 {
 	struct device_driver *drv;
 	int ret;
@@ -208,7 +209,7 @@ static int attach_host(struct gv_txn *t, struct gv_member *m)
 	int ret, tries;
 
 	for (tries = 0;; tries++) {
-		ret = attach(t, m->pdev, m->to_driver);
+		ret = move_to_driver(t, m->pdev, m->to_driver);
 		if (ret != -EBUSY || t->bind || tries == 50 ||
 		    !iommu_group_dma_owner_claimed(m->grp->group))
 			return ret;
@@ -366,7 +367,7 @@ static int give_back(struct gv_txn *t, struct gv_member *m,
 		if (m->driver[0]) {
 			ret = gv_step(t, m, "rollback attach");
 			if (!ret)
-				ret = attach(t, m->pdev, m->driver);
+				ret = move_to_driver(t, m->pdev, m->driver);
 		}
 	}
 	if (gv_step(t, m, "rollback restore driver_override") ||
@@ -619,6 +620,7 @@ void gv_commit_work(struct work_struct *work)
 		gv_txn_unlock(t);
 	}
 	if (!ret && t->load_vfio && t->nmoves) {
+		gv_txn_loading(t);
 		ret = load_vfio(t);
 		/* Overrides a claim set before vfio-pci was found. */
 		if (ret && t->preclaimed)

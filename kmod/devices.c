@@ -15,7 +15,6 @@
 
 #include "compat.h"
 #include "devices.h"
-#include "switch.h"
 
 struct gv_dev {
 	struct kobject kobj;
@@ -28,8 +27,9 @@ struct gv_dev {
 
 static DEFINE_MUTEX(gv_devices_lock);
 static LIST_HEAD(gv_devices);
-static unsigned int gv_ndevices;
+static unsigned int gv_ndevices;	/* written under the lock, read without */
 static struct kset *gv_devices_kset;
+static u32 (*gv_dev_moving)(struct pci_dev *pdev);
 
 #define to_gv_dev(k) container_of(k, struct gv_dev, kobj)
 
@@ -77,7 +77,7 @@ void gv_dev_status(struct pci_dev *pdev, struct gv_dev_status *s)
 {
 	struct device *dev = &pdev->dev;
 	char override[GV_NAME_LEN];
-	u32 moving = gv_switch_dev_state(pdev);
+	u32 moving = gv_dev_moving ? gv_dev_moving(pdev) : 0;
 
 	memset(s, 0, sizeof(*s));
 	s->state = moving;
@@ -194,7 +194,7 @@ int gv_dev_add(struct pci_dev *pdev, const char *orig_driver,
 		return 0;
 	}
 	list_add_tail(&d->node, &gv_devices);
-	gv_ndevices++;
+	WRITE_ONCE(gv_ndevices, gv_ndevices + 1);
 	mutex_unlock(&gv_devices_lock);
 	gv_dev_changed();
 	kobject_uevent(&d->kobj, KOBJ_ADD);
@@ -209,7 +209,7 @@ void gv_dev_remove(struct pci_dev *pdev)
 	d = find_locked(pdev);
 	if (d) {
 		list_del(&d->node);
-		gv_ndevices--;
+		WRITE_ONCE(gv_ndevices, gv_ndevices - 1);
 	}
 	mutex_unlock(&gv_devices_lock);
 	/* Outside the lock: removing the kobject waits for its readers. */
@@ -280,8 +280,10 @@ unsigned int gv_dev_collect(struct pci_dev **pdevs, unsigned int max)
 	return n;
 }
 
-int gv_devices_init(struct kobject *parent)
+int gv_devices_init(struct kobject *parent,
+		    u32 (*moving)(struct pci_dev *pdev))
 {
+	gv_dev_moving = moving;
 	gv_devices_kset = kset_create_and_add("devices", NULL, parent);
 	return gv_devices_kset ? 0 : -ENOMEM;
 }
@@ -297,7 +299,7 @@ void gv_devices_exit(void)
 
 	mutex_lock(&gv_devices_lock);
 	list_splice_init(&gv_devices, &gone);
-	gv_ndevices = 0;
+	WRITE_ONCE(gv_ndevices, 0);
 	mutex_unlock(&gv_devices_lock);
 	list_for_each_entry_safe(d, tmp, &gone, node) {
 		pci_info(d->pdev, "left on its current driver; original driver was '%s'\n",

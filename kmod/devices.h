@@ -7,7 +7,13 @@
 
 #define GV_NAME_LEN	64	/* driver names */
 
-int gv_devices_init(struct kobject *parent);
+/*
+ * moving(pdev) says whether a running transaction is moving pdev, and which
+ * way (GPUVFIO_STATE_BINDING or _UNBINDING; 0 when none is): the engine's
+ * answer, handed down so that the records need not know the engine.
+ */
+int gv_devices_init(struct kobject *parent,
+		    u32 (*moving)(struct pci_dev *pdev));
 void gv_devices_exit(void);
 
 /*

@@ -16,34 +16,34 @@
 #include "switch.h"
 #include "sysfs.h"
 
-static int param_set_ids(const char *val, const struct kernel_param *kp)
+static int ids_param_set(const char *val, const struct kernel_param *kp)
 {
 	return gv_config_set_ids(val);
 }
 
-static int param_get_ids(char *buf, const struct kernel_param *kp)
+static int ids_param_get(char *buf, const struct kernel_param *kp)
 {
 	return gv_config_show_ids(buf);
 }
 
-static int param_set_exclude(const char *val, const struct kernel_param *kp)
+static int exclude_param_set(const char *val, const struct kernel_param *kp)
 {
 	return gv_config_set_exclude(val);
 }
 
-static int param_get_exclude(char *buf, const struct kernel_param *kp)
+static int exclude_param_get(char *buf, const struct kernel_param *kp)
 {
 	return gv_config_show_exclude(buf);
 }
 
 static const struct kernel_param_ops ids_ops = {
-	.set = param_set_ids,
-	.get = param_get_ids,
+	.set = ids_param_set,
+	.get = ids_param_get,
 };
 
 static const struct kernel_param_ops exclude_ops = {
-	.set = param_set_exclude,
-	.get = param_get_exclude,
+	.set = exclude_param_set,
+	.get = exclude_param_get,
 };
 
 /* Read-only here: at run time, /sys/kernel/gpuvfio/ids also claims. */

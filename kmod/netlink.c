@@ -110,7 +110,7 @@ static int gv_check_admin(struct sk_buff *skb, struct genl_info *info)
  * The most a GPUVFIO_A_DEVICE nest of pdev takes: its record's override is
  * of any length the kernel accepts, the rest is bounded.
  */
-static size_t dev_size(struct pci_dev *pdev)
+static size_t nl_dev_size(struct pci_dev *pdev)
 {
 	return nla_total_size(0) +				/* nest */
 	       nla_total_size(GV_ADDR_LEN + 1) +		/* addr */
@@ -126,7 +126,7 @@ static size_t dev_size(struct pci_dev *pdev)
 	       3 * nla_total_size_64bit(sizeof(u64));		/* times */
 }
 
-static int put_dev(struct sk_buff *msg, struct pci_dev *pdev,
+static int nl_put_dev(struct sk_buff *msg, struct pci_dev *pdev,
 		      const struct gv_member_report *r)
 {
 	char orig_driver[GV_NAME_LEN], *orig_override;
@@ -209,7 +209,7 @@ cancel:
 
 /* Ends a nest, which cannot be longer than its u16 length says: -E2BIG
  * (cancelled) when it would be. */
-static int nest_end(struct sk_buff *msg, struct nlattr *nest)
+static int nl_nest_end(struct sk_buff *msg, struct nlattr *nest)
 {
 	if (skb_tail_pointer(msg) - (unsigned char *)nest > U16_MAX) {
 		nla_nest_cancel(msg, nest);
@@ -220,7 +220,7 @@ static int nest_end(struct sk_buff *msg, struct nlattr *nest)
 }
 
 /* The transaction's report; called with its lock held. */
-static int put_txn(struct sk_buff *msg, struct gv_txn *t, bool members)
+static int nl_put_txn(struct sk_buff *msg, struct gv_txn *t, bool members)
 {
 	struct gv_member_report mr;
 	struct gv_txn_report r;
@@ -246,12 +246,12 @@ static int put_txn(struct sk_buff *msg, struct gv_txn *t, bool members)
 		return -EMSGSIZE;
 	for (i = 0; i < r.nmembers; i++) {
 		gv_txn_member(t, i, &mr);
-		if (put_dev(msg, mr.pdev, &mr)) {
+		if (nl_put_dev(msg, mr.pdev, &mr)) {
 			nla_nest_cancel(msg, nest);
 			return -EMSGSIZE;
 		}
 	}
-	return nest_end(msg, nest);
+	return nl_nest_end(msg, nest);
 }
 
 /* The most a transaction's report takes (without members: NULL); called
@@ -274,7 +274,7 @@ static size_t txn_size(struct gv_txn *t)
 	gv_txn_report(t, &r);
 	for (i = 0; i < r.nmembers; i++) {
 		gv_txn_member(t, i, &mr);
-		size += dev_size(mr.pdev);
+		size += nl_dev_size(mr.pdev);
 	}
 	return size;
 }
@@ -312,7 +312,7 @@ again:
 		goto fail;
 	if (event && nla_put_u32(msg, GPUVFIO_A_EVENT, event))
 		goto fail;
-	ret = put_txn(msg, t, members);
+	ret = nl_put_txn(msg, t, members);
 	if (ret) {
 		if (!members)
 			goto fail;
@@ -357,7 +357,7 @@ void gv_nl_dev_claimed(struct pci_dev *pdev)
 
 	if (!have_listeners())
 		return;
-	msg = genlmsg_new(NLMSG_GOODSIZE + dev_size(pdev), GFP_KERNEL);
+	msg = genlmsg_new(NLMSG_GOODSIZE + nl_dev_size(pdev), GFP_KERNEL);
 	if (!msg)
 		return;
 	hdr = genlmsg_put(msg, 0, 0, &gv_family, 0, GPUVFIO_CMD_EVENT);
@@ -367,7 +367,7 @@ void gv_nl_dev_claimed(struct pci_dev *pdev)
 			   "claimed as it appeared: vfio-pci override set"))
 		goto fail;
 	nest = nla_nest_start(msg, GPUVFIO_A_MEMBERS);
-	if (!nest || put_dev(msg, pdev, NULL))
+	if (!nest || nl_put_dev(msg, pdev, NULL))
 		goto fail;
 	nla_nest_end(msg, nest);
 	genlmsg_end(msg, hdr);
@@ -378,7 +378,7 @@ fail:
 }
 
 /* GPUVFIO_A_STATS: the module's counters (stats.h). */
-static int put_stats(struct sk_buff *msg)
+static int nl_put_stats(struct sk_buff *msg)
 {
 	struct gv_stats s;
 	struct nlattr *nest;
@@ -439,7 +439,7 @@ static int gv_get_config(struct sk_buff *skb, struct genl_info *info)
 	gv_config_format_exclude(list, GPUVFIO_LIST_MAX);
 	if (nla_put_string(msg, GPUVFIO_A_EXCLUDE, list) ||
 	    nla_put_u32(msg, GPUVFIO_A_MANAGED, gv_dev_count()) ||
-	    put_stats(msg))
+	    nl_put_stats(msg))
 		goto err;
 	genlmsg_end(msg, hdr);
 	kfree(list);
@@ -535,12 +535,12 @@ static int reply_sized(struct genl_info *info, u8 cmd,
 
 static size_t dev_reply_size(void *pdev)
 {
-	return dev_size(pdev);
+	return nl_dev_size(pdev);
 }
 
 static int dev_reply_fill(struct sk_buff *msg, void *pdev)
 {
-	return put_dev(msg, pdev, NULL);
+	return nl_put_dev(msg, pdev, NULL);
 }
 
 static int gv_get_device(struct sk_buff *skb, struct genl_info *info)
@@ -589,7 +589,7 @@ static int gv_dump_device_start(struct netlink_callback *cb)
 	size_t most = 0;
 
 	while ((pdev = pci_get_device(PCI_ANY_ID, PCI_ANY_ID, pdev)))
-		most = max(most, dev_size(pdev));
+		most = max(most, nl_dev_size(pdev));
 	dump_room(cb, most);
 	return 0;
 }
@@ -610,7 +610,7 @@ static int gv_dump_device(struct sk_buff *skb, struct netlink_callback *cb)
 		if (!hdr)
 			goto full;
 		genl_dump_check_consistent(cb, hdr);
-		if (put_dev(skb, pdev, NULL)) {
+		if (nl_put_dev(skb, pdev, NULL)) {
 			genlmsg_cancel(skb, hdr);
 			goto full;
 		}
@@ -668,7 +668,7 @@ static int size_member(struct device *dev, void *data)
 	size_t *size = data;
 
 	if (dev_is_pci(dev))
-		*size += dev_size(to_pci_dev(dev));
+		*size += nl_dev_size(to_pci_dev(dev));
 	return 0;
 }
 
@@ -683,7 +683,7 @@ static size_t group_size(struct iommu_group *group)
 	return size;
 }
 
-static int put_group(struct sk_buff *msg, struct iommu_group *group)
+static int nl_put_group(struct sk_buff *msg, struct iommu_group *group)
 {
 	struct group_members *g;
 	struct gv_dev_status st;
@@ -716,9 +716,9 @@ static int put_group(struct sk_buff *msg, struct iommu_group *group)
 	if (!nest)
 		goto out;
 	for (i = 0; i < g->n; i++)
-		if (put_dev(msg, g->pdevs[i], NULL))
+		if (nl_put_dev(msg, g->pdevs[i], NULL))
 			goto out;
-	ret = nest_end(msg, nest) ? -EMSGSIZE : 0;
+	ret = nl_nest_end(msg, nest) ? -EMSGSIZE : 0;
 out:
 	for (i = 0; i < g->n; i++)
 		pci_dev_put(g->pdevs[i]);
@@ -733,7 +733,7 @@ static size_t group_reply_size(void *group)
 
 static int group_reply_fill(struct sk_buff *msg, void *group)
 {
-	return put_group(msg, group);
+	return nl_put_group(msg, group);
 }
 
 static int gv_get_group(struct sk_buff *skb, struct genl_info *info)
@@ -789,7 +789,7 @@ static int gv_dump_group(struct sk_buff *skb, struct netlink_callback *cb)
 		if (!hdr)
 			goto full;
 		genl_dump_check_consistent(cb, hdr);
-		if (put_group(skb, group)) {
+		if (nl_put_group(skb, group)) {
 			genlmsg_cancel(skb, hdr);
 			goto full;
 		}

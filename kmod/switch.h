@@ -26,7 +26,9 @@
 enum {
 	/* A claim (load, hotplug, ids written): unbound devices get the
 	 * vfio-pci override before submit returns, so that no vendor driver
-	 * loaded meanwhile can take them; when vfio-pci is not there and
+	 * loaded meanwhile can take them (when the plan must wait for another
+	 * request or a device's lock: as the commit begins, on the worker);
+	 * when vfio-pci is not there and
 	 * every device of the claim is unbound, they keep the override and
 	 * vfio-pci binds them when it loads (otherwise the claim is refused,
 	 * ENOPKG, and the overrides are put back). */

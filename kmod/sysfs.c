@@ -318,7 +318,7 @@ int gv_sysfs_init(void)
 	ret = sysfs_create_group(gv_kobj, &gv_stats_group);
 	if (ret)
 		goto err_group;
-	ret = gv_devices_init(gv_kobj);
+	ret = gv_devices_init(gv_kobj, gv_switch_dev_state);
 	if (ret)
 		goto err_stats;
 	return 0;

@@ -136,6 +136,8 @@ static void mark_pending(struct gv_txn *t)
 			  m->driver,
 			  m->progress == GPUVFIO_PROGRESS_ATTACH ?
 			  "probe" : "release", pci_name(m->pdev));
+	else if (t->loading && !t->committing)
+		scnprintf(t->wait_msg, sizeof(t->wait_msg), "pending: waiting for modprobe vfio-pci to finish; the change goes on when it has");
 	else
 		scnprintf(t->wait_msg, sizeof(t->wait_msg), "pending: the change is still in progress");
 	pr_info("transaction %u: %s\n", t->id, t->wait_msg);
@@ -149,19 +151,34 @@ static void gv_txn_deadline(struct work_struct *work)
 
 	/* Still planning at the deadline: the plan refuses by itself. */
 	mutex_lock(&t->lock);
-	if (t->committing)
+	if (t->committing || t->loading)
 		mark_pending(t);
 	mutex_unlock(&t->lock);
 	gv_txn_put(t);
 }
 
-void gv_txn_committing(struct gv_txn *t)
+/*
+ * The worker is past the plan, in one of the two stages the deadline cannot
+ * cut short: loading vfio-pci (modprobe) or committing. Past the deadline,
+ * the request is pending on it.
+ */
+static void past_plan(struct gv_txn *t, bool *stage)
 {
 	mutex_lock(&t->lock);
-	t->committing = true;
+	*stage = true;
 	if (!time_before(jiffies, t->deadline))
 		mark_pending(t);
 	mutex_unlock(&t->lock);
+}
+
+void gv_txn_loading(struct gv_txn *t)
+{
+	past_plan(t, &t->loading);
+}
+
+void gv_txn_committing(struct gv_txn *t)
+{
+	past_plan(t, &t->committing);
 }
 
 static void finish_locked(struct gv_txn *t, int err, u32 outcome)
@@ -448,7 +465,7 @@ int gv_txn_wait(struct gv_txn *t)
 	 * moment (a busy group, a busy device): that is its answer, not
 	 * "pending". */
 	mutex_lock(&t->lock);
-	planning = !t->finished && !t->committing;
+	planning = !t->finished && !t->committing && !t->loading;
 	mutex_unlock(&t->lock);
 	if (planning && left >= 0)
 		wait_for_completion_killable_timeout(&t->done, HZ);

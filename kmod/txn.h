@@ -101,6 +101,7 @@ struct gv_txn {
 	/* Under lock: */
 	bool submitted;
 	bool planned;			/* members are there to report */
+	bool loading;			/* past its plan, in modprobe vfio-pci */
 	bool committing;
 	bool finished;
 	bool pending;			/* past the deadline, still going */
@@ -146,6 +147,7 @@ void gv_txn_progress(struct gv_txn *t, struct gv_member *m, u32 step,
 /* The commit began (the worker): from here on the deadline makes it
  * pending rather than refused. */
 void gv_txn_committing(struct gv_txn *t);
+void gv_txn_loading(struct gv_txn *t);
 /* The worker's end: outcome from err and how far it got; the event. */
 void gv_txn_end(struct gv_txn *t, int err, bool changed);
 

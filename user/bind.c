@@ -530,6 +530,10 @@ static void report_pending(const struct gv_nl_result *res)
 		       "the change completes by itself when the holder closes it; "
 		       "watch with `gpuvfio monitor` or `gpuvfio status`",
 		       driver, res->wait_addr);
+	else if (!strncmp(res->message, "pending: ", 9))
+		/* The module says what it waits on (modprobe vfio-pci). */
+		gv_err("%s; watch with `gpuvfio monitor` or `gpuvfio status`",
+		       res->message);
 	else if (res->outcome == GPUVFIO_OUTCOME_RUNNING && res->has_txn)
 		gv_err("pending: txn %" PRIu32 " had not ended when the timeout passed: "
 		       "it goes on in the kernel; "

@@ -7,8 +7,9 @@
 # whole (tests/guest/nl-dump.c); a rollback that cannot give a device back
 # ends "rollback incomplete", keeps its record, and an unbind retries; an
 # address excluded after gpuvfio parked it can still be given back; the
-# events and the transactions' reports (GET_TXN) are root's. GET_TXN is
-# read with tests/guest/txn-get.c. Needs the GPUVFIO_TEST=1 build (fail_at).
+# events and the transactions' reports (GET_TXN) are root's; a claim after
+# `gpuvfio ids set` does not wait either. GET_TXN is read with
+# tests/guest/txn-get.c. Needs the GPUVFIO_TEST=1 build (fail_at).
 # boot: std
 # isolate: yes
 . /tests/switch-lib.sh
@@ -294,6 +295,24 @@ check_no_match "no other step failed" "injected fault at step [^6]" "$log"
 check_eq "every device as at the start" "$orig" "$(gv_state $ALL_DEVS)"
 check "no record is left" test ! -e "$GV/devices/$GPU0_AUDIO"
 
+# The same rollback with the user's own override on the audio function,
+# naming another driver: while it re-attaches, the override names
+# snd_hda_intel (the driver core would refuse it otherwise), then pci-stub
+# comes back.
+set_override "$GPU0_AUDIO" pci-stub
+echo 6 >"$GV/fail_at"
+gpuvfio -j bind "$GPU0" >/tmp/f1o.json 2>/tmp/f1o.err
+rc=$?
+echo 0 >"$GV/fail_at"
+gv_settle
+check_eq "with the override pci-stub, a fault at step 6: exit 1, rolled_back" "1 rolled_back" \
+	"$rc $(jqf .outcome /tmp/f1o.json)"
+check_eq "the audio function is back on snd_hda_intel, its override pci-stub again" \
+	"snd_hda_intel/pci-stub" "$(drv_of "$GPU0_AUDIO")/$(override_of "$GPU0_AUDIO")"
+check "no record is left" test ! -e "$GV/devices/$GPU0_AUDIO"
+set_override "$GPU0_AUDIO"
+check_eq "every device as at the start once the override is cleared" "$orig" "$(gv_state $ALL_DEVS)"
+
 gpuvfio -j monitor >/tmp/f-mon.json 2>/tmp/f-mon.err &
 mon=$!
 sleep 1
@@ -416,6 +435,24 @@ check "monitor saw the claim's claimed event, with its txn" wait_for 10 claimed_
 check_eq "recorded from snd_hda_intel" snd_hda_intel "$(cat "$GV/devices/$GPU0_AUDIO/original_driver" 2>&1)"
 kill "$mon"
 wait "$mon"
+check "gpuvfio unbind GPU0" gpuvfio unbind "$GPU0"
+gv_settle
+check_eq "every device is back" "$orig" "$(gv_state $ALL_DEVS)"
+
+# ---- 2b. nor does a claim after SET_CONFIG (gpuvfio ids set) --------------------
+check "gpuvfio ids set '' (nothing to claim)" gpuvfio ids set ""
+check_eq "ids is empty, nothing moved" "/$orig" "$(cat "$GV/ids")/$(gv_state $ALL_DEVS)"
+hold_audio || return 1
+timed /tmp/set.out gpuvfio ids set "$ID_VGA"
+check_eq "gpuvfio ids set $ID_VGA exits 0 while the audio function is held" 0 "$rc"
+check "and returns in under $fast_ms ms (took ${took_ms} ms)" test "$took_ms" -lt "$fast_ms"
+check "the claim moved the GPU and waits in the audio function's remove" wait_for 30 audio_releasing
+check "the audio function is not on vfio-pci yet, while it is held" \
+	test "$(drv_of "$GPU0_AUDIO")" != vfio-pci
+kill "$holder"
+check "once the holder exits, the claim completes: the whole slot on vfio-pci" wait_for 30 card_moved
+check_eq "excluded GPU1 was left alone" "bochs-drm snd_hda_intel" "$(gv_drivers "$GPU1" "$GPU1_AUDIO")"
+check "gpuvfio ids set ''" gpuvfio ids set ""
 check "gpuvfio unbind GPU0" gpuvfio unbind "$GPU0"
 gv_settle
 check_eq "every device is back" "$orig" "$(gv_state $ALL_DEVS)"

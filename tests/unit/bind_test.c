@@ -548,6 +548,17 @@ static void test_running(void)
 	      strstr(r.err, "pending: snd_hda_intel has not let go of 0000:01:00.1"),
 	      "its pending event: pending, exit 4, naming what it waits on");
 
+	/* Pending on no device: the module's own sentence, not a holder. */
+	script_running();
+	k.ending = (struct ending){ .event = GPUVFIO_EVENT_PENDING, .outcome = GPUVFIO_OUTCOME_PENDING,
+				    .message = "pending: waiting for modprobe vfio-pci to finish; the change goes on when it has" };
+	run_tool(&r, "bind", "01:00.0", NULL);
+	check(r.status == 4 &&
+	      strstr(r.err, "gpuvfio: pending: waiting for modprobe vfio-pci to finish; the change goes on when it has; "
+			    "watch with `gpuvfio monitor` or `gpuvfio status`\n") &&
+	      !strstr(r.err, "holder"),
+	      "pending on modprobe: exit 4, the module's sentence, no holder named");
+
 	script_running();
 	k.ending = (struct ending){ .event = GPUVFIO_EVENT_REFUSED, .outcome = GPUVFIO_OUTCOME_REFUSED,
 				    .errno_ = EBUSY, .message = "group 1 is busy: another request held it past the deadline" };

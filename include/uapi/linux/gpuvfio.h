@@ -97,10 +97,12 @@
  *             progress with NLM_F_DUMP_INTR). Devices a new ids list
  *             matches are claimed as at module load: the reply does not
  *             wait for them. Each group's claim is a transaction; unbound
- *             devices get the vfio-pci override before the reply is sent,
- *             and the rest (releasing host drivers, attaching vfio-pci)
- *             goes on in the kernel and is announced as events (CLAIMED,
- *             PENDING past the deadline, ROLLED_BACK, REFUSED).
+ *             devices get the vfio-pci override before the reply is sent
+ *             when the claim's plan can be made at once (when it must wait
+ *             for another request or a device's lock, as its commit
+ *             begins), and the rest (releasing host drivers, attaching
+ *             vfio-pci) goes on in the kernel and is announced as events
+ *             (CLAIMED, PENDING past the deadline, ROLLED_BACK, REFUSED).
  *
  * GPUVFIO_CMD_GET_DEVICE (do, dump)
  *   request:  GPUVFIO_A_ADDR         NLA_NUL_STRING  the device (do only;

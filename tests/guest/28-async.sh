@@ -4,7 +4,8 @@
 # family loads, status answers); a claim at load returns before the devices
 # move and announces its end; a user's own driver_override comes back byte
 # for byte, up to 4000 characters, which a dump by a new socket carries
-# whole (tests/guest/nl-dump.c); a rollback that cannot give a device back
+# whole (tests/guest/nl-dump.c), and a write of ids or exclude during
+# such a dump flags it NLM_F_DUMP_INTR; a rollback that cannot give a device back
 # ends "rollback incomplete", keeps its record, and an unbind retries; an
 # address excluded after gpuvfio parked it can still be given back; the
 # events and the transactions' reports (GET_TXN) are root's; a claim after
@@ -265,6 +266,21 @@ for what in device group; do
 done
 ovr=$(status_of "$GPU0_AUDIO" .original_override)
 check_eq "gpuvfio -j status gives it whole" "4000 $big" "${#ovr} $ovr"
+# With such a record a device dump takes several messages: a write of ids
+# or exclude between them flags the rest NLM_F_DUMP_INTR (its generation
+# changed), so that a client knows to dump again.
+out=$(/tests/bin/nl-dump --page --between true device 2>&1)
+echo "# nl-dump --between true: $out"
+check_match "positive control: a device dump in several messages, none flagged NLM_F_DUMP_INTR" \
+	" parts ([3-9]|[1-9][0-9]+) intr 0$" "$out"
+for what in "exclude $GPU1" "ids 1234:9999"; do
+	out=$(/tests/bin/nl-dump --page --between "echo ${what#* } >$GV/${what%% *}" device 2>&1)
+	echo "# nl-dump --between 'echo ${what#* } >${what%% *}': $out"
+	check_match "a write of ${what%% *} while a device dump runs flags the rest of it NLM_F_DUMP_INTR" \
+		" intr [1-9][0-9]*$" "$out"
+	echo >"$GV/${what%% *}"
+done
+check_eq "ids and exclude are empty again" "/" "$(cat "$GV/ids")/$(cat "$GV/exclude")"
 expect_write "unbind GPU0 (sysfs)" ok "$GV/unbind" "$GPU0"
 gv_settle
 ovr=$(override_of "$GPU0_AUDIO")

@@ -10,12 +10,16 @@
  * whose original override has thousands of characters needs more
  * (28-async).
  *
- *   nl-dump [--page] device|group
+ *   nl-dump [--page] [--between CMD] device|group
  *
  * prints "entries N devices N longest_override N" (the devices counted in
  * every entry, the longest GPUVFIO_DEV_A_ORIG_OVERRIDE seen) and exits 0
  * when the dump ended cleanly; prints "error NAME" and exits 1 when it
- * ended with an error; exits 2 when it could not ask.
+ * ended with an error; exits 2 when it could not ask. --between runs CMD
+ * (with sh) once the request is sent, before the first read: the kernel
+ * has made the dump's first message then, and makes the next ones as they
+ * are read. The line then ends " parts N intr N": the messages read
+ * (datagrams), and the dump messages flagged NLM_F_DUMP_INTR.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -91,19 +95,25 @@ static ssize_t read_one(int fd, bool page)
 int main(int argc, char **argv)
 {
 	struct req r = { 0 };
-	unsigned int entries = 0;
+	unsigned int entries = 0, parts = 0, intr = 0;
+	const char *between = NULL;
 	bool page = false;
 	uint16_t family;
 	uint8_t cmd;
 	int fd;
 
-	if (argc == 3 && !strcmp(argv[1], "--page")) {
+	if (argc >= 3 && !strcmp(argv[1], "--page")) {
 		page = true;
 		argv++;
 		argc--;
 	}
+	if (argc >= 4 && !strcmp(argv[1], "--between")) {
+		between = argv[2];
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc != 2 || (strcmp(argv[1], "device") && strcmp(argv[1], "group"))) {
-		fprintf(stderr, "usage: nl-dump [--page] device|group\n");
+		fprintf(stderr, "usage: nl-dump [--page] [--between CMD] device|group\n");
 		return 2;
 	}
 	cmd = strcmp(argv[1], "device") ? GPUVFIO_CMD_GET_GROUP : GPUVFIO_CMD_GET_DEVICE;
@@ -121,6 +131,10 @@ int main(int argc, char **argv)
 		perror("nl-dump: send");
 		return 2;
 	}
+	if (between && system(between)) {
+		fprintf(stderr, "nl-dump: %s failed\n", between);
+		return 2;
+	}
 	for (;;) {
 		ssize_t n = read_one(fd, page);
 		const struct nlmsghdr *nlh;
@@ -130,6 +144,7 @@ int main(int argc, char **argv)
 			perror("nl-dump: recv");
 			return 2;
 		}
+		parts++;
 		for (nlh = (const struct nlmsghdr *)buf; NLMSG_OK(nlh, len); nlh = NLMSG_NEXT(nlh, len)) {
 			const struct nlattr *nla, *dev;
 			int err;
@@ -144,13 +159,18 @@ int main(int argc, char **argv)
 					printf("error %s\n", name ? name : "unknown");
 					return 1;
 				}
-				printf("entries %u devices %u longest_override %zu\n", entries,
+				printf("entries %u devices %u longest_override %zu", entries,
 				       ndevs, longest);
+				if (between)
+					printf(" parts %u intr %u", parts, intr);
+				printf("\n");
 				return 0;
 			}
 			if (nlh->nlmsg_type != family)
 				continue;
 			entries++;
+			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+				intr++;
 			for_each_attr(nla, (const unsigned char *)NLMSG_DATA(nlh) + GENL_HDRLEN,
 				      (const unsigned char *)nlh + nlh->nlmsg_len) {
 				uint16_t type = nla->nla_type & NLA_TYPE_MASK;

@@ -6,7 +6,7 @@
 #
 #   tests/host/run.sh [--until SCENARIO] [--timeout S] [--src DIR]
 #
-#   --until s2   stop after that scenario's boot (s1, s2, s5, s3, s3b, s6, s4:
+#   --until s2   stop after that scenario's boot (s1, s2, s2b, s5, s3, s3b, s6, s4:
 #                the order they run in, each building on the state before)
 #   --timeout S  hang guard for one boot (default 600, env GV_HOST_TIMEOUT)
 #   --src DIR    build the packages from DIR, a copy of the tree, instead of
@@ -131,10 +131,38 @@ release_of() { # LINE: the image's kernel release of a line (6.1, 6.12)
 }
 
 # shellcheck disable=SC2317 # called through gv_check
-in_initrd() { # RELEASE PATTERN: a file of the image's initramfs matches
+initrd_files() { # RELEASE: the files of the image's initramfs, either generator's
 	local lister=lsinitramfs
 	[ -x "$R/usr/bin/lsinitramfs" ] || lister=lsinitrd
-	in_root "$lister" "/boot/initrd.img-$1" | grep -qE "$2"
+	in_root "$lister" "/boot/initrd.img-$1"
+}
+
+# shellcheck disable=SC2317 # called through gv_check
+in_initrd() { # RELEASE PATTERN: a file of the image's initramfs matches
+	initrd_files "$1" | grep -qE "$2"
+}
+
+# shellcheck disable=SC2317 # called through gv_check
+initrd_lacks() { # RELEASE PATTERN: the initramfs lists its files, none matches
+	local files
+	files=$(initrd_files "$1") || return 1
+	grep -q 'bin/' <<<"$files" || { echo "no files listed: $files"; return 1; }
+	! grep -E "$2" <<<"$files"
+}
+
+# shellcheck disable=SC2317 # called through gv_check
+initrd_options() { # RELEASE LINE: gpuvfio's options file in the initramfs has LINE
+	local got
+	if [ -x "$R/usr/bin/lsinitramfs" ]; then
+		# shellcheck disable=SC2016 # $1 and $d are the inner shell's
+		got=$(in_root sh -c 'd=$(mktemp -d) && unmkinitramfs "/boot/initrd.img-$1" "$d" &&
+			f=$(find "$d" -name zz-gpuvfio-initramfs.conf) && [ -n "$f" ] && cat $f
+			s=$?; rm -rf "$d"; exit $s' sh "$1") || { echo "no options file: $got"; return 1; }
+	else
+		got=$(in_root lsinitrd -f etc/modprobe.d/zz-gpuvfio-initramfs.conf "/boot/initrd.img-$1") ||
+			{ echo "no options file: $got"; return 1; }
+	fi
+	grep -qx -- "$2" <<<"$got" || { printf 'want the line: %s\ngot:\n%s\n' "$2" "$got"; return 1; }
 }
 
 # boot SCENARIO NAME RELEASE [APPEND]: a disk from the root, QEMU booting its
@@ -218,9 +246,7 @@ step s1-config "s1: gpuvfio ids set --persist 1234:1111; gpuvfio exclude set --p
 gv_check "s1: the initramfs for $rel61 holds gpuvfio.ko" \
 	in_initrd "$rel61" 'gpuvfio\.ko'
 gv_check "s1: and the hook's options file, with the persisted ids and exclude" \
-	sh -c "chroot '$R' unmkinitramfs /boot/initrd.img-$rel61 /tmp/gvhost-initrd &&
-		grep -x 'options gpuvfio ids=1234:1111 exclude=0000:02:00.0' \$(find '$R/tmp/gvhost-initrd' -name zz-gpuvfio-initramfs.conf);
-		status=\$?; rm -rf '$R/tmp/gvhost-initrd'; exit \$status"
+	initrd_options "$rel61" 'options gpuvfio ids=1234:1111 exclude=0000:02:00.0'
 boot s1 claimed "$rel61"
 done_with s1
 
@@ -233,9 +259,33 @@ gv_check "s2: DKMS built and installed gpuvfio for $rel612" \
 	sh -c "ls '$R'/lib/modules/$rel612/updates/dkms/gpuvfio.ko*"
 gv_check "s2: the initramfs for $rel612 holds gpuvfio.ko" in_initrd "$rel612" 'gpuvfio\.ko'
 gv_check "s2: and gpuvfio's options as modprobe resolves them" \
-	in_initrd "$rel612" 'etc/modprobe\.d/zz-gpuvfio-initramfs\.conf'
+	initrd_options "$rel612" 'options gpuvfio ids=1234:1111 exclude=0000:02:00.0'
 boot s2 claimed "$rel612"
 done_with s2
+
+# ---- s2b: purged under initramfs-tools, then installed again (no boot) -------
+
+# initramfs-tools' trigger rebuilds only the newest kernel's initramfs, and
+# before the purge has removed anything: the package scripts rebuild each
+# kernel's that still holds gpuvfio (debian/*.postrm), or 6.1's would
+# claim the card at its next boot. Then the packages come back as in s1, for the scenarios after.
+step s2b-purge "s2b: apt-get purge gpuvfio gpuvfio-dkms under initramfs-tools, two kernels installed" \
+	in_root apt-get purge -y gpuvfio gpuvfio-dkms || finish
+for rel in "$rel61" "$rel612"; do
+	gv_check "s2b: the initramfs for $rel holds nothing of gpuvfio (lsinitramfs)" \
+		initrd_lacks "$rel" gpuvfio
+done
+gv_check "s2b: no gpuvfio module is left for any kernel" \
+	sh -c "! find '$R/lib/modules' -name 'gpuvfio.ko*' | grep ."
+cp "$OUT/gpuvfio_${version}_amd64.deb" "$OUT/gpuvfio-dkms_${version}_all.deb" "$R/tmp/"
+step s2b-again "s2b: the packages again, ids and exclude persisted again, update-initramfs -u -k all" \
+	in_root sh -c "apt-get install -y $debs && gpuvfio ids set --persist 1234:1111 &&
+		gpuvfio exclude set --persist 0000:02:00.0 && update-initramfs -u -k all" || finish
+rm -f "$R"/tmp/*.deb
+for rel in "$rel61" "$rel612"; do
+	gv_check "s2b: the initramfs for $rel holds gpuvfio.ko again" in_initrd "$rel" 'gpuvfio\.ko'
+done
+done_with s2b
 
 # ---- s5: bad configuration -----------------------------------------------------
 
@@ -274,6 +324,8 @@ step s3b-config "s3b: options gpuvfio ids=1234:1111 in gpuvfio.conf, gpuvfio ids
 		gpuvfio ids set --persist "" && ! [ -e /etc/modprobe.d/gpuvfio-ids.conf ] &&
 		echo "softdep xhci_pci pre: gpuvfio" >/etc/modprobe.d/gpuvfio-local.conf &&
 		dracut -f --kver '"$rel61"'' || finish
+gv_check "s3b: dracut's initramfs carries the ids of gpuvfio.conf" \
+	initrd_options "$rel61" 'options gpuvfio ids=1234:1111'
 boot s3b claimed "$rel61" "gpuvfio.exclude=0000:02:00.0"
 done_with s3b
 
@@ -301,7 +353,15 @@ done_with s6
 # owns, must go with the purge too (debian/gpuvfio.postrm).
 step s4-persist "s4: gpuvfio ids set --persist 1234:1111 (the tool's file, owned by no package)" \
 	in_root gpuvfio ids set --persist 1234:1111 || finish
-in_root sh -c 'dpkg -L gpuvfio gpuvfio-dkms >/var/lib/gvhost/package-files'
+# What the metrics timer leaves on a host with node_exporter (s6 installed
+# it): the packaged service's own command, run once.
+# shellcheck disable=SC2016 # the inner shell's $cmd
+step s4-metrics "s4: the metrics service's ExecStart (node_exporter's textfile, as the timer writes it)" \
+	in_root sh -c 'cmd=$(sed -n "s/^ExecStart=//p" /lib/systemd/system/gpuvfio-metrics.service) &&
+		[ -n "$cmd" ] && $cmd && ls -l /var/lib/prometheus/node-exporter/gpuvfio.prom' || finish
+gv_check "s4: dpkg -L lists the packages' files, saved for the boot after the purge" \
+	in_root sh -c 'dpkg -L gpuvfio gpuvfio-dkms >/var/lib/gvhost/package-files &&
+		grep -c gpuvfio /var/lib/gvhost/package-files'
 step s4-purge "s4: apt-get purge gpuvfio gpuvfio-dkms (the package scripts remove the module and rebuild the initramfs)" \
 	in_root apt-get purge -y gpuvfio gpuvfio-dkms || finish
 boot s4 purged "$rel61"

@@ -59,6 +59,13 @@ klog=$(journalctl -k -b -o cat --no-pager)
 check_eq "the kernel log has no WARNING:, BUG:, Oops, nor a trace through gpuvfio" "" \
 	"$(printf '%s\n' "$klog" | grep -E 'WARNING:|BUG:|Oops|\[gpuvfio\]' |
 		grep -v 'BUG: soft lockup - CPU#[0-9]* stuck for' | head -n 5)"
+# A stack dump with none of those (a hung task's, a lockdep or sysfs
+# complaint's) fails too; one within a stall report's 200 lines is the
+# stall's (its CPUs' backtraces).
+check_eq "the kernel log has no Call Trace but a stall report's" "" \
+	"$(printf '%s\n' "$klog" | awk '/BUG: soft lockup|rcu: INFO: .*stall|NMI backtrace/ { stall = NR }
+		/Call Trace:/ && !(stall && NR - stall <= 200) { print NR ": " prev }
+		{ prev = $0 }' | head -n 5)"
 stalls=$(printf '%s\n' "$klog" | grep -E 'rcu: INFO: .*stall|BUG: soft lockup' || true)
 [ -z "$stalls" ] ||
 	report "# the emulator was starved (not gpuvfio): $(printf '%s\n' "$stalls" | head -n 2 | tr '\n' '|')"
@@ -125,11 +132,17 @@ purged() {
 	while IFS= read -r f; do
 		[ -n "$f" ] && [ -e "$f" ] && [ ! -d "$f" ] && left+="$f "
 	done </var/lib/gvhost/package-files
+	check "the packages' file lists were saved before the purge" test -s /var/lib/gvhost/package-files
 	check_eq "no file of the packages' file lists is left" "" "$left"
 	check_eq "no gpuvfio directory is left in DKMS's tree or /usr/src" "" \
 		"$(ls -d /var/lib/dkms/gpuvfio /usr/src/gpuvfio-* 2>/dev/null)"
 	check_eq "no gpuvfio file in /etc but the operator's own" "/etc/modprobe.d/gpuvfio-local.conf" \
 		"$(find /etc -name '*gpuvfio*' | sort | tr '\n' ' ' | sed 's/ $//')"
+	# The whole disk, for what the system made while gpuvfio ran (s4 had
+	# the metrics service write node_exporter's textfile before the purge).
+	check_eq "nothing named gpuvfio anywhere on the disk but the operator's own file" \
+		"/etc/modprobe.d/gpuvfio-local.conf" \
+		"$(find / -xdev -name '*gpuvfio*' | sort | tr '\n' ' ' | sed 's/ $//')"
 	local img lister bad=
 	lister=lsinitramfs
 	command -v lsinitramfs >/dev/null || lister=lsinitrd

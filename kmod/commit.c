@@ -622,6 +622,7 @@ void gv_commit_work(struct work_struct *work)
 	if (!ret && t->load_vfio && t->nmoves) {
 		gv_txn_loading(t);
 		ret = load_vfio(t);
+		gv_txn_loaded(t);
 		/* Overrides a claim set before vfio-pci was found. */
 		if (ret && t->preclaimed)
 			rollback(t);

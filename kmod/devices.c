@@ -29,7 +29,7 @@ static DEFINE_MUTEX(gv_devices_lock);
 static LIST_HEAD(gv_devices);
 static unsigned int gv_ndevices;	/* written under the lock, read without */
 static struct kset *gv_devices_kset;
-static u32 (*gv_dev_moving)(struct pci_dev *pdev);
+static u32 (*gv_dev_moving)(struct pci_dev *pdev) __ro_after_init;
 
 #define to_gv_dev(k) container_of(k, struct gv_dev, kobj)
 

@@ -4,7 +4,8 @@
  * without waiting, then committed on the workqueue), ended by its worker,
  * and kept, findable by its id, for GPUVFIO_TXN_KEEP_MS after its end. One
  * deadline per transaction, set when it is created, bounds every wait of
- * its planning; a commit still running at the deadline becomes pending.
+ * its planning; a request still loading vfio-pci or committing at the
+ * deadline becomes pending.
  * Whoever listens (netlink) is told of every pending and every end through
  * the hooks given at init.
  */
@@ -88,6 +89,27 @@ void gv_txn_append(struct gv_txn *t, const char *fmt, ...)
 	mutex_unlock(&t->lock);
 }
 
+/* Under t->lock: what a pending request waits on, for its report. */
+static void wait_msg_locked(struct gv_txn *t)
+{
+	struct gv_member *m = t->waiting;
+
+	lockdep_assert_held(&t->lock);
+	if (!t->pending || t->finished)
+		return;
+	if (m)
+		scnprintf(t->wait_msg, sizeof(t->wait_msg), "pending: waiting for %s to %s %s, which a process may hold open; the change completes when it lets go",
+			  m->progress == GPUVFIO_PROGRESS_ATTACH ?
+			  (m->to_driver[0] ? m->to_driver : "the default driver") :
+			  m->driver,
+			  m->progress == GPUVFIO_PROGRESS_ATTACH ?
+			  "probe" : "release", pci_name(m->pdev));
+	else if (t->loading)
+		scnprintf(t->wait_msg, sizeof(t->wait_msg), "pending: waiting for modprobe vfio-pci to finish; the request goes on when it has, or is refused if vfio-pci did not load");
+	else
+		scnprintf(t->wait_msg, sizeof(t->wait_msg), "pending: the change is still in progress");
+}
+
 /*
  * Publishes how far m got, and what a pending request waits on: with lanes
  * in parallel, any member still blocking when another one is done.
@@ -95,9 +117,11 @@ void gv_txn_append(struct gv_txn *t, const char *fmt, ...)
 void gv_txn_progress(struct gv_txn *t, struct gv_member *m, u32 step,
 		     bool blocking)
 {
+	struct gv_member *was;
 	unsigned int i;
 
 	mutex_lock(&t->lock);
+	was = t->waiting;
 	m->progress = step;
 	m->blocking = blocking;
 	if (blocking) {
@@ -108,6 +132,9 @@ void gv_txn_progress(struct gv_txn *t, struct gv_member *m, u32 step,
 			if (t->moves[i]->blocking)
 				t->waiting = t->moves[i];
 	}
+	/* A pending request's report names what it waits on now. */
+	if (t->waiting != was)
+		wait_msg_locked(t);
 	mutex_unlock(&t->lock);
 }
 
@@ -118,28 +145,16 @@ static void event_locked(struct gv_txn *t, u32 event)
 		gv_hooks->txn_event(t, event);
 }
 
-/* Under t->lock: the commit is past its deadline. */
+/* Under t->lock: the request is past its deadline, loading or committing. */
 static void mark_pending(struct gv_txn *t)
 {
-	struct gv_member *m = t->waiting;
-
 	if (t->pending || t->finished)
 		return;
 	t->pending = true;
 	gv_stats_pending();
 	t->outcome = GPUVFIO_OUTCOME_PENDING;
 	t->elapsed_ns = ktime_get_ns() - t->start_ns;
-	if (m)
-		scnprintf(t->wait_msg, sizeof(t->wait_msg), "pending: waiting for %s to %s %s, which a process may hold open; the change completes when it lets go",
-			  m->progress == GPUVFIO_PROGRESS_ATTACH ?
-			  (m->to_driver[0] ? m->to_driver : "the default driver") :
-			  m->driver,
-			  m->progress == GPUVFIO_PROGRESS_ATTACH ?
-			  "probe" : "release", pci_name(m->pdev));
-	else if (t->loading && !t->committing)
-		scnprintf(t->wait_msg, sizeof(t->wait_msg), "pending: waiting for modprobe vfio-pci to finish; the change goes on when it has");
-	else
-		scnprintf(t->wait_msg, sizeof(t->wait_msg), "pending: the change is still in progress");
+	wait_msg_locked(t);
 	pr_info("transaction %u: %s\n", t->id, t->wait_msg);
 	event_locked(t, GPUVFIO_EVENT_PENDING);
 }
@@ -174,6 +189,14 @@ static void past_plan(struct gv_txn *t, bool *stage)
 void gv_txn_loading(struct gv_txn *t)
 {
 	past_plan(t, &t->loading);
+}
+
+void gv_txn_loaded(struct gv_txn *t)
+{
+	mutex_lock(&t->lock);
+	t->loading = false;
+	wait_msg_locked(t);
+	mutex_unlock(&t->lock);
 }
 
 void gv_txn_committing(struct gv_txn *t)

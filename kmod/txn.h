@@ -144,10 +144,12 @@ __printf(3, 4) void gv_txn_fail(struct gv_txn *t, struct pci_dev *pdev,
 __printf(2, 3) void gv_txn_append(struct gv_txn *t, const char *fmt, ...);
 void gv_txn_progress(struct gv_txn *t, struct gv_member *m, u32 step,
 		     bool blocking);
-/* The commit began (the worker): from here on the deadline makes it
- * pending rather than refused. */
-void gv_txn_committing(struct gv_txn *t);
+/* The worker's stages past the plan, which the deadline makes pending
+ * rather than refused: modprobe vfio-pci (loading to loaded), then the
+ * commit. */
 void gv_txn_loading(struct gv_txn *t);
+void gv_txn_loaded(struct gv_txn *t);
+void gv_txn_committing(struct gv_txn *t);
 /* The worker's end: outcome from err and how far it got; the event. */
 void gv_txn_end(struct gv_txn *t, int err, bool changed);
 

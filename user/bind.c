@@ -531,7 +531,8 @@ static void report_pending(const struct gv_nl_result *res)
 		       "watch with `gpuvfio monitor` or `gpuvfio status`",
 		       driver, res->wait_addr);
 	else if (!strncmp(res->message, "pending: ", 9))
-		/* The module says what it waits on (modprobe vfio-pci). */
+		/* No device to name: the module's own sentence (waiting for
+		 * modprobe vfio-pci, or between two steps of the commit). */
 		gv_err("%s; watch with `gpuvfio monitor` or `gpuvfio status`",
 		       res->message);
 	else if (res->outcome == GPUVFIO_OUTCOME_RUNNING && res->has_txn)

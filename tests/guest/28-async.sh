@@ -5,11 +5,11 @@
 # move and announces its end; a user's own driver_override comes back byte
 # for byte, up to 4000 characters, which a dump by a new socket carries
 # whole (tests/guest/nl-dump.c), and a write of ids or exclude during
-# such a dump flags it NLM_F_DUMP_INTR; a rollback that cannot give a device back
-# ends "rollback incomplete", keeps its record, and an unbind retries; an
-# address excluded after gpuvfio parked it can still be given back; the
-# events and the transactions' reports (GET_TXN) are root's; a claim after
-# `gpuvfio ids set` does not wait either. GET_TXN is read with
+# such a dump flags it NLM_F_DUMP_INTR; a rollback that cannot give a
+# device back ends "rollback incomplete", keeps its record, and an unbind
+# retries; an address excluded after gpuvfio parked it can still be given
+# back; the events and the transactions' reports (GET_TXN) are root's; a
+# claim after `gpuvfio ids set` does not wait either. GET_TXN is read with
 # tests/guest/txn-get.c. Needs the GPUVFIO_TEST=1 build (fail_at).
 # boot: std
 # isolate: yes

@@ -230,13 +230,23 @@ finish() {
 
 # ---- s1: claimed at boot ----------------------------------------------------
 
-debs="/tmp/gpuvfio_${version}_amd64.deb /tmp/gpuvfio-dkms_${version}_all.deb"
-cp "$OUT/gpuvfio_${version}_amd64.deb" "$OUT/gpuvfio-dkms_${version}_all.deb" "$R/tmp/"
+# install_debs: the tree's two packages, installed with apt inside the
+# image as an operator installs downloaded .debs; the files go after.
+# shellcheck disable=SC2317 # called through step
+install_debs() {
+	local deb status=0
+	for deb in "gpuvfio_${version}_amd64.deb" "gpuvfio-dkms_${version}_all.deb"; do
+		cp "$OUT/$deb" "$R/tmp/"
+	done
+	in_root apt-get install -y "/tmp/gpuvfio_${version}_amd64.deb" \
+		"/tmp/gpuvfio-dkms_${version}_all.deb" || status=$?
+	rm -f "$R"/tmp/*.deb
+	return "$status"
+}
+
 rel61=$(release_of 6.1)
-# shellcheck disable=SC2086 # two paths
 step s1-install "s1: apt-get install ./gpuvfio_*.deb ./gpuvfio-dkms_*.deb in the image (DKMS builds the module, the initramfs is rebuilt)" \
-	in_root apt-get install -y $debs || finish
-rm -f "$R"/tmp/*.deb
+	install_debs || finish
 gv_check "s1: DKMS built and installed gpuvfio for $rel61" \
 	sh -c "ls '$R'/lib/modules/$rel61/updates/dkms/gpuvfio.ko*"
 # As docs/install.md tells an operator.
@@ -268,7 +278,8 @@ done_with s2
 # initramfs-tools' trigger rebuilds only the newest kernel's initramfs, and
 # before the purge has removed anything: the package scripts rebuild each
 # kernel's that still holds gpuvfio (debian/*.postrm), or 6.1's would
-# claim the card at its next boot. Then the packages come back as in s1, for the scenarios after.
+# claim the card at its next boot. Then the packages come back as in s1,
+# for the scenarios after.
 step s2b-purge "s2b: apt-get purge gpuvfio gpuvfio-dkms under initramfs-tools, two kernels installed" \
 	in_root apt-get purge -y gpuvfio gpuvfio-dkms || finish
 for rel in "$rel61" "$rel612"; do
@@ -277,11 +288,11 @@ for rel in "$rel61" "$rel612"; do
 done
 gv_check "s2b: no gpuvfio module is left for any kernel" \
 	sh -c "! find '$R/lib/modules' -name 'gpuvfio.ko*' | grep ."
-cp "$OUT/gpuvfio_${version}_amd64.deb" "$OUT/gpuvfio-dkms_${version}_all.deb" "$R/tmp/"
-step s2b-again "s2b: the packages again, ids and exclude persisted again, update-initramfs -u -k all" \
-	in_root sh -c "apt-get install -y $debs && gpuvfio ids set --persist 1234:1111 &&
+step s2b-install "s2b: the packages again (apt-get install ./gpuvfio_*.deb ./gpuvfio-dkms_*.deb)" \
+	install_debs || finish
+step s2b-config "s2b: ids and exclude persisted again, update-initramfs -u -k all" \
+	in_root sh -c "gpuvfio ids set --persist 1234:1111 &&
 		gpuvfio exclude set --persist 0000:02:00.0 && update-initramfs -u -k all" || finish
-rm -f "$R"/tmp/*.deb
 for rel in "$rel61" "$rel612"; do
 	gv_check "s2b: the initramfs for $rel holds gpuvfio.ko again" in_initrd "$rel" 'gpuvfio\.ko'
 done

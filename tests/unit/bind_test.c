@@ -551,10 +551,10 @@ static void test_running(void)
 	/* Pending on no device: the module's own sentence, not a holder. */
 	script_running();
 	k.ending = (struct ending){ .event = GPUVFIO_EVENT_PENDING, .outcome = GPUVFIO_OUTCOME_PENDING,
-				    .message = "pending: waiting for modprobe vfio-pci to finish; the change goes on when it has" };
+				    .message = "pending: waiting for modprobe vfio-pci to finish; the request goes on when it has" };
 	run_tool(&r, "bind", "01:00.0", NULL);
 	check(r.status == 4 &&
-	      strstr(r.err, "gpuvfio: pending: waiting for modprobe vfio-pci to finish; the change goes on when it has; "
+	      strstr(r.err, "gpuvfio: pending: waiting for modprobe vfio-pci to finish; the request goes on when it has; "
 			    "watch with `gpuvfio monitor` or `gpuvfio status`\n") &&
 	      !strstr(r.err, "holder"),
 	      "pending on modprobe: exit 4, the module's sentence, no holder named");
